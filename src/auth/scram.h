@@ -119,7 +119,8 @@ int scram_server_server_first(struct scram_server *s,
 
 /* Fills *out with fake credentials for user: salt deterministic per user
    name for the life of the process (a client asking twice sees the same
-   salt, as for a real account), SCRAM_DEFAULT_ITERATIONS, random keys. */
+   salt, as for a real account), SCRAM_DEFAULT_ITERATIONS, and keys derived
+   from a per-process random secret that match no password anyone knows. */
 void scram_fake_credentials(const char *user, struct scram_credentials *out);
 
 /* Checks client-final-message msg[0..len): "c=" must be the base64 of the
