@@ -7,11 +7,9 @@
 #include <string.h>
 #include <cmocka.h>
 
-#include <openssl/evp.h>
-#include <openssl/hmac.h>
-
 #include "auth/scram.h"
 #include "core/buf.h"
+#include "test-auth-scram-client.h"
 
 /* RFC 7677 section 3 */
 #define RFC_SALT_B64 "W22ZaJ0SNY7soEsUEjb6gQ=="
@@ -23,20 +21,10 @@
 	",p=dHzbZapWIk4jUhN+Ute9ytag9zjfMHgsqmmiz7AndVQ="
 #define RFC_SERVER_FINAL "v=6rriTRBi23WpRR/wtup+mMhUZUn/dB5nLTJRsjl95G4="
 
-static size_t b64_decode(const char *in, unsigned char *out)
-{
-	int n = EVP_DecodeBlock(out, (const unsigned char *)in, (int)strlen(in));
-	assert_true(n >= 0);
-	size_t len = (size_t)n;
-	for (const char *p = in + strlen(in); p > in && p[-1] == '='; p--)
-		len--;
-	return len;
-}
-
 static void rfc_credentials(struct scram_credentials *creds)
 {
 	unsigned char salt[64];
-	size_t salt_len = b64_decode(RFC_SALT_B64, salt);
+	size_t salt_len = scram_test_b64_decode(RFC_SALT_B64, salt);
 	assert_int_equal(scram_credentials_derive_salt("pencil", salt, salt_len,
 						       4096, creds), 0);
 }
@@ -209,46 +197,6 @@ static void test_client_first_variants(void **state)
 	buf_free(&out);
 }
 
-/* Client side, written independently from RFC 5802 section 3, to produce
-   proofs for exchanges that are not in the RFC. */
-static void client_final_for(const char *password, const char *gs2_b64,
-			     const char *client_first_bare,
-			     const char *server_first, struct buf *out)
-{
-	const char *s_pos = strstr(server_first, ",s=") + 3;
-	const char *i_pos = strstr(server_first, ",i=");
-	char salt_b64[128];
-	unsigned char salt[96], salted[32], client_key[32], stored[32], sig[32];
-	unsigned int len = 32;
-
-	memcpy(salt_b64, s_pos, (size_t)(i_pos - s_pos));
-	salt_b64[i_pos - s_pos] = '\0';
-	size_t salt_len = b64_decode(salt_b64, salt);
-	int iter = (int)strtol(i_pos + 3, NULL, 10);
-	PKCS5_PBKDF2_HMAC(password, (int)strlen(password), salt, (int)salt_len,
-			  iter, EVP_sha256(), 32, salted);
-	HMAC(EVP_sha256(), salted, 32, (const unsigned char *)"Client Key", 10,
-	     client_key, &len);
-	EVP_Digest(client_key, 32, stored, NULL, EVP_sha256(), NULL);
-
-	struct buf without_proof = BUF_INIT, auth = BUF_INIT;
-	const char *nonce_end = strchr(server_first, ',');
-	buf_printf(&without_proof, "c=%s,%.*s", gs2_b64,
-		   (int)(nonce_end - server_first), server_first);
-	buf_printf(&auth, "%s,%s,%s", client_first_bare, server_first,
-		   buf_cstr(&without_proof));
-	HMAC(EVP_sha256(), stored, 32, (const unsigned char *)auth.data, auth.len,
-	     sig, &len);
-	unsigned char proof[32];
-	for (int i = 0; i < 32; i++)
-		proof[i] = client_key[i] ^ sig[i];
-	char proof_b64[64];
-	EVP_EncodeBlock((unsigned char *)proof_b64, proof, 32);
-	buf_printf(out, "%s,p=%s", buf_cstr(&without_proof), proof_b64);
-	buf_free(&without_proof);
-	buf_free(&auth);
-}
-
 static void test_derived_credentials_exchange(void **state)
 {
 	(void)state;
@@ -268,7 +216,7 @@ static void test_derived_credentials_exchange(void **state)
 	assert_memory_equal(sf.data, "r=clientnonce", 13);
 	assert_true(strchr(sf.data, ',') - sf.data >= 2 + 11 + 24);
 	/* base64("n,a=bob,") */
-	client_final_for("s3cret", "bixhPWJvYiw=", "n=bob,r=clientnonce",
+	scram_test_client_final("s3cret", "bixhPWJvYiw=", "n=bob,r=clientnonce",
 			 buf_cstr(&sf), &cf);
 	assert_int_equal(scram_server_client_final(s, cf.data, cf.len, &out, &error), 0);
 	assert_memory_equal(out.data, "v=", 2);
@@ -281,7 +229,7 @@ static void test_derived_credentials_exchange(void **state)
 	s = scram_server_new();
 	assert_int_equal(scram_server_client_first(s, msg, strlen(msg), &error), 0);
 	assert_int_equal(scram_server_server_first(s, &creds, true, &sf), 0);
-	client_final_for("s3cre", "bixhPWJvYiw=", "n=bob,r=clientnonce",
+	scram_test_client_final("s3cre", "bixhPWJvYiw=", "n=bob,r=clientnonce",
 			 buf_cstr(&sf), &cf);
 	assert_int_equal(scram_server_client_final(s, cf.data, cf.len, &out, &error), -1);
 	assert_string_equal(error, "invalid proof");
@@ -307,7 +255,7 @@ static void test_unknown_user_fails_at_end(void **state)
 
 	struct scram_server *s = start("n,,n=ghost,r=abc", &fake, false, &sf);
 	assert_memory_equal(sf.data, "r=abc" RFC_SUFFIX ",s=", 5 + 30 + 3);
-	client_final_for("anything", "biws", "n=ghost,r=abc", buf_cstr(&sf), &cf);
+	scram_test_client_final("anything", "biws", "n=ghost,r=abc", buf_cstr(&sf), &cf);
 	assert_int_equal(scram_server_client_final(s, cf.data, cf.len, &out, &error), -1);
 	assert_string_equal(error, "unknown user");
 	assert_int_equal(out.len, 0);
