@@ -33,7 +33,9 @@ struct auth_throttle;
    a delay of base_delay_ms * 2^(n-1), never more than max_delay_ms.
    lockout_failures == 0 disables lockout (delays still apply); otherwise
    after that many failures the address is locked for lockout_seconds after
-   its last failure. Never returns NULL (aborts on out of memory). */
+   its last failure. lockout_seconds is also the window (see above); 0 is
+   taken as 1. The whole table (a few hundred KiB) is allocated here.
+   Never returns NULL (aborts on out of memory). */
 struct auth_throttle *auth_throttle_new(unsigned int base_delay_ms,
 					unsigned int max_delay_ms,
 					unsigned int lockout_failures,
