@@ -207,7 +207,8 @@ static enum sasl_status scram_step(struct sasl_server *s, const char *in,
 	const char *user = scram_server_username(s->scram);
 	bool known = s->ops->get_scram(s->ops_ctx, user, &creds) == 0;
 	if (known && (creds.salt_len == 0 || creds.salt_len > SCRAM_SALT_MAX ||
-		      creds.iterations == 0)) {
+		      creds.iterations == 0 ||
+		      creds.iterations > SCRAM_MAX_ITERATIONS)) {
 		*error_r = "invalid stored SCRAM credentials";
 		goto out;
 	}

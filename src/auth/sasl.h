@@ -94,8 +94,8 @@ enum sasl_status sasl_server_step(struct sasl_server *s, const void *in,
 				  struct buf *challenge_out,
 				  const char **error_r);
 
-/* The authenticated user name, owned by s, or NULL unless the last step
-   returned SASL_OK. */
+/* The authenticated user name, owned by s, or NULL unless the exchange
+   ended with SASL_OK. */
 const char *sasl_server_user(const struct sasl_server *s);
 
 /* The mechanism's canonical name ("PLAIN", ...), static. */

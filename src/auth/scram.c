@@ -421,8 +421,8 @@ out:
 
 /* gs2-header = gs2-cbind-flag "," [ authzid ] "," (RFC 5802 section 7).
    Sets *authzid_r (unescaped, or empty when absent). */
-static int parse_gs2_header(struct scram_server *s, struct cursor *c,
-			    struct buf *authzid_r, const char **error_r)
+static int parse_gs2_header(struct cursor *c, struct buf *authzid_r,
+			    const char **error_r)
 {
 	const char *f;
 	size_t len;
@@ -436,6 +436,8 @@ static int parse_gs2_header(struct scram_server *s, struct cursor *c,
 		*error_r = "channel binding not supported";
 		return -1;
 	}
+	/* "y" (client could bind but thinks we cannot) must be refused only
+	   by a server that supports channel binding, which we do not. */
 	if (len != 1 || (f[0] != 'n' && f[0] != 'y')) {
 		*error_r = "invalid gs2 header";
 		return -1;
@@ -473,7 +475,7 @@ int scram_server_client_first(struct scram_server *s, const void *msg,
 		*error_r = "NUL in message";
 		goto out;
 	}
-	if (parse_gs2_header(s, &c, &authzid, error_r) < 0)
+	if (parse_gs2_header(&c, &authzid, error_r) < 0)
 		goto out;
 	buf_reset(&s->gs2_header);
 	buf_append(&s->gs2_header, msg, (size_t)(c.p - (const char *)msg));
