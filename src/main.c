@@ -1,13 +1,45 @@
-/* quire: argument parsing and subcommand dispatch; nothing else. */
+/* quire: subcommand dispatch; nothing else. */
 #include <stdio.h>
 #include <string.h>
 
+#include "cli/cli.h"
+
+static const struct {
+	const char *name;
+	int (*run)(int argc, char **argv);
+	const char *summary;
+} subcommands[] = {
+	{ "serve", cli_serve, "run the IMAP server" },
+	{ "user", cli_user, "add, delete, list accounts, set passwords" },
+	{ "deliver", cli_deliver, "store one message from stdin (an LDA for MTAs)" },
+};
+
+static void usage(FILE *out)
+{
+	fputs("usage: quire COMMAND [-c FILE] [-o key=value]... [ARGS]\n\n"
+	      "Commands:\n", out);
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++)
+		fprintf(out, "  %-10s %s\n", subcommands[i].name,
+			subcommands[i].summary);
+	fputs("\n`quire COMMAND --help` describes each command.\n", out);
+	cli_print_common_help(out);
+}
+
 int main(int argc, char **argv)
 {
-	if (argc < 2 || strcmp(argv[1], "--help") == 0) {
-		printf("usage: quire serve|user|deliver ... (see quire CMD --help)\n");
-		return argc < 2 ? 64 : 0;
+	if (argc < 2) {
+		usage(stderr);
+		return CLI_EX_USAGE;
 	}
-	fprintf(stderr, "quire: unknown command '%s'\n", argv[1]);
-	return 64;
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 ||
+	    strcmp(argv[1], "help") == 0) {
+		usage(stdout);
+		return CLI_EX_OK;
+	}
+	for (size_t i = 0; i < sizeof(subcommands) / sizeof(subcommands[0]); i++) {
+		if (strcmp(argv[1], subcommands[i].name) == 0)
+			return subcommands[i].run(argc - 1, argv + 1);
+	}
+	fprintf(stderr, "quire: unknown command '%s' (see quire --help)\n", argv[1]);
+	return CLI_EX_USAGE;
 }

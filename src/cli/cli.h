@@ -1,0 +1,43 @@
+#ifndef QUIRE_CLI_CLI_H
+#define QUIRE_CLI_CLI_H
+/*
+ * The subcommands of the quire binary. Each returns the process exit code;
+ * main.c only dispatches. Exit codes follow sysexits(3) where an MTA or a
+ * script looks at them (64 usage, 67 unknown user, 75 temporary failure).
+ */
+#include <stdbool.h>
+#include "core/config.h"
+
+#define CLI_EX_OK 0
+#define CLI_EX_USAGE 64
+#define CLI_EX_NOUSER 67
+#define CLI_EX_SOFTWARE 70
+#define CLI_EX_TEMPFAIL 75
+#define CLI_EX_CONFIG 78
+
+/* Options every subcommand takes, parsed by cli_parse_common(). */
+struct cli_args {
+	struct config cfg;
+	/* positional arguments and unrecognised flags, in order */
+	char **rest;
+	int rest_count;
+	bool help;
+};
+
+/*
+ * Parses -c FILE (loaded first, wherever it appears), -o key=value
+ * (applied after the file, in order) and --help from argv[1..]; other
+ * arguments go to rest. On a config error prints it and returns
+ * CLI_EX_CONFIG; on a usage error CLI_EX_USAGE; else 0. Free with
+ * cli_args_free.
+ */
+int cli_parse_common(int argc, char **argv, struct cli_args *args);
+void cli_args_free(struct cli_args *args);
+/* Prints the common options and the configuration keys. */
+void cli_print_common_help(FILE *out);
+
+int cli_serve(int argc, char **argv);
+int cli_user(int argc, char **argv);
+int cli_deliver(int argc, char **argv);
+
+#endif

@@ -1,0 +1,66 @@
+#include "imap/capability.h"
+
+#include <stdbool.h>
+#include <string.h>
+
+#include "net/conn.h"
+
+enum capability_when {
+	CAP_ALWAYS,
+	CAP_BEFORE_TLS,		/* STARTTLS: only while the link is clear */
+	CAP_NO_PLAINTEXT,	/* LOGINDISABLED */
+	CAP_PLAINTEXT_OK,	/* AUTH= mechanisms that send the password */
+	CAP_NOT_AUTHENTICATED,	/* only useful before login */
+};
+
+static const struct capability {
+	const char *name;
+	const char *rfc;
+	enum capability_when when;
+} capabilities[] = {
+	{ "IMAP4rev1", "3501", CAP_ALWAYS },
+	{ "STARTTLS", "3501 6.2.1", CAP_BEFORE_TLS },
+	{ "LOGINDISABLED", "3501 6.2.3", CAP_NO_PLAINTEXT },
+	{ "AUTH=PLAIN", "4616", CAP_PLAINTEXT_OK },
+	{ "AUTH=LOGIN", "draft-murchison-sasl-login", CAP_PLAINTEXT_OK },
+	{ "AUTH=SCRAM-SHA-256", "7677", CAP_NOT_AUTHENTICATED },
+	{ "ENABLE", "5161", CAP_ALWAYS },
+	{ "ID", "2971", CAP_ALWAYS },
+	{ "LITERAL+", "7888", CAP_ALWAYS },
+	{ "SASL-IR", "4959", CAP_NOT_AUTHENTICATED },
+};
+
+static bool capability_applies(const struct capability *cap,
+			       const struct session *s)
+{
+	bool tls = conn_is_tls(s->conn);
+	bool plaintext = session_plaintext_allowed(s);
+	bool before_login = s->state == SESSION_NOT_AUTHENTICATED;
+
+	switch (cap->when) {
+	case CAP_ALWAYS:
+		return true;
+	case CAP_BEFORE_TLS:
+		return !tls && before_login;
+	case CAP_NO_PLAINTEXT:
+		return !plaintext && before_login;
+	case CAP_PLAINTEXT_OK:
+		return plaintext && before_login;
+	case CAP_NOT_AUTHENTICATED:
+		return before_login;
+	}
+	return false;
+}
+
+void capability_write(const struct session *s, struct buf *out)
+{
+	bool first = true;
+	for (size_t i = 0; i < sizeof(capabilities) / sizeof(capabilities[0]); i++) {
+		if (!capability_applies(&capabilities[i], s))
+			continue;
+		if (!first)
+			buf_append_char(out, ' ');
+		buf_append_str(out, capabilities[i].name);
+		first = false;
+	}
+}

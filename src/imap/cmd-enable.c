@@ -1,0 +1,53 @@
+/*
+ * ENABLE (RFC 5161). Only capabilities whose behaviour is implemented can
+ * be enabled; the others are ignored as section 3.1 requires, and the
+ * ENABLED response lists just what this command newly turned on.
+ */
+#include <string.h>
+
+#include "imap/command.h"
+
+struct enableable {
+	const char *name;
+	size_t offset;	/* of the bool in struct session */
+};
+
+static const struct enableable enableables[] = {
+	{ NULL, 0 },
+};
+
+static bool *enable_flag(struct session *s, const char *name, size_t len)
+{
+	for (size_t i = 0; enableables[i].name != NULL; i++) {
+		if (strlen(enableables[i].name) == len &&
+		    strncasecmp(enableables[i].name, name, len) == 0)
+			return (bool *)((char *)s + enableables[i].offset);
+	}
+	return NULL;
+}
+
+bool cmd_enable(struct command *cmd)
+{
+	struct session *s = cmd->session;
+	struct buf line = BUF_INIT;
+
+	if (cmd->args_count == 0)
+		return command_bad(cmd, NULL, "ENABLE needs at least one capability");
+	for (size_t i = 0; i < cmd->args_count; i++) {
+		if (cmd->args[i].type != IMAP_ARG_ATOM)
+			return command_bad(cmd, NULL, "ENABLE takes capability names");
+	}
+	buf_append_str(&line, "* ENABLED");
+	for (size_t i = 0; i < cmd->args_count; i++) {
+		bool *flag = enable_flag(s, cmd->args[i].str, cmd->args[i].len);
+		if (flag == NULL || *flag)
+			continue;
+		*flag = true;
+		buf_append_char(&line, ' ');
+		buf_append(&line, cmd->args[i].str, cmd->args[i].len);
+	}
+	buf_append(&line, "\r\n", 2);
+	session_write(s, line.data, line.len);
+	buf_free(&line);
+	return command_ok(cmd, NULL, "Enabled");
+}

@@ -1,0 +1,97 @@
+#include "imap/command.h"
+
+#include <assert.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "imap/session-private.h"
+
+#define ANY_STATE (SESSION_NOT_AUTHENTICATED | SESSION_AUTHENTICATED | SESSION_SELECTED)
+#define NOT_AUTH SESSION_NOT_AUTHENTICATED
+#define AUTHED (SESSION_AUTHENTICATED | SESSION_SELECTED)
+#define SELECTED SESSION_SELECTED
+
+/* Sorted by name for bsearch; a test checks the order. Adding a command or
+ * an extension is adding a row (DESIGN.md "One command, end to end"). */
+static const struct command_def command_table[] = {
+	{ "AUTHENTICATE", NOT_AUTH, 0, cmd_authenticate },
+	{ "CAPABILITY", ANY_STATE, 0, cmd_capability },
+	{ "ENABLE", SESSION_AUTHENTICATED, 0, cmd_enable },
+	{ "ID", ANY_STATE, 0, cmd_id },
+	{ "LOGIN", NOT_AUTH, 0, cmd_login },
+	{ "LOGOUT", ANY_STATE, 0, cmd_logout },
+	{ "NOOP", ANY_STATE, 0, cmd_noop },
+	{ "STARTTLS", NOT_AUTH, 0, cmd_starttls },
+	{ "XQUIREVERSION", ANY_STATE, 0, cmd_xquireversion },
+};
+
+static int command_def_cmp(const void *key, const void *elem)
+{
+	return strcmp(key, ((const struct command_def *)elem)->name);
+}
+
+const struct command_def *command_find(const char *full_name)
+{
+	return bsearch(full_name, command_table,
+		       sizeof(command_table) / sizeof(command_table[0]),
+		       sizeof(command_table[0]), command_def_cmp);
+}
+
+bool command_table_is_sorted(void)
+{
+	for (size_t i = 1; i < sizeof(command_table) / sizeof(command_table[0]); i++) {
+		if (strcmp(command_table[i - 1].name, command_table[i].name) >= 0)
+			return false;
+	}
+	return true;
+}
+
+static bool command_reply(struct command *cmd, const char *status,
+			  const char *code, const char *fmt, va_list ap)
+{
+	struct session *s = cmd->session;
+	struct buf line = BUF_INIT;
+
+	assert(!cmd->finished);
+	if (strcmp(status, "BAD") != 0)
+		session_sync_updates(s, cmd);
+	buf_printf(&line, "%s %s ", cmd->tag, status);
+	if (code != NULL)
+		buf_printf(&line, "[%s] ", code);
+	buf_vprintf(&line, fmt, ap);
+	buf_append(&line, "\r\n", 2);
+	session_write(s, line.data, line.len);
+	buf_free(&line);
+	session_count_reply(s, status);
+	cmd->finished = true;
+	return true;
+}
+
+bool command_ok(struct command *cmd, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	command_reply(cmd, "OK", code, fmt, ap);
+	va_end(ap);
+	return true;
+}
+
+bool command_no(struct command *cmd, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	command_reply(cmd, "NO", code, fmt, ap);
+	va_end(ap);
+	return true;
+}
+
+bool command_bad(struct command *cmd, const char *code, const char *fmt, ...)
+{
+	va_list ap;
+	va_start(ap, fmt);
+	command_reply(cmd, "BAD", code, fmt, ap);
+	va_end(ap);
+	return true;
+}

@@ -1,0 +1,131 @@
+#include "imap/login.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "auth/sasl.h"
+#include "auth/scram.h"
+#include "auth/throttle.h"
+#include "core/log.h"
+#include "imap/capability.h"
+#include "imap/imap-server.h"
+#include "net/conn.h"
+#include "net/worker.h"
+#include "store/store.h"
+
+bool login_refuse_if_locked(struct command *cmd)
+{
+	struct session *s = cmd->session;
+	const char *ip = conn_peer_ip(s->conn);
+
+	if (!auth_throttle_locked(imap_server_throttle(), ip, time(NULL)))
+		return false;
+	log_info(session_id(s), "login refused: %s is locked out after failed logins", ip);
+	command_no(cmd, "UNAVAILABLE", "Too many failed logins from your address; try later");
+	return true;
+}
+
+bool login_succeed(struct command *cmd, const char *user, const char *mech)
+{
+	struct session *s = cmd->session;
+	struct buf code = BUF_INIT;
+
+	if (session_login(s, user) < 0)
+		return login_fail(cmd, user, mech, "account vanished");
+	auth_throttle_success(imap_server_throttle(), conn_peer_ip(s->conn));
+	log_info(session_id(s), "login user=%s mech=%s%s%s", s->user, mech,
+		 conn_is_tls(s->conn) ? " tls=" : "",
+		 conn_is_tls(s->conn) && conn_tls_version(s->conn) ?
+		 conn_tls_version(s->conn) : "");
+	buf_append_str(&code, "CAPABILITY ");
+	capability_write(s, &code);
+	command_ok(cmd, buf_cstr(&code), "Logged in");
+	buf_free(&code);
+	return true;
+}
+
+static bool login_fail_reply(struct command *cmd)
+{
+	struct session *s = cmd->session;
+	const struct config *cfg = imap_server_config();
+
+	command_no(cmd, "AUTHENTICATIONFAILED", "Authentication failed");
+	if (s->auth_failures >= cfg->auth_max_failures) {
+		session_write_str(s, "* BYE Too many failed logins\r\n");
+		session_close(s, "too many failed logins");
+	}
+	return true;
+}
+
+static void login_delay_over(struct worker *worker, void *arg)
+{
+	struct session *s = arg;
+	(void)worker;
+	s->timer = NULL;
+	session_resume(s);
+}
+
+bool login_fail(struct command *cmd, const char *user, const char *mech,
+		const char *reason)
+{
+	struct session *s = cmd->session;
+	unsigned delay = auth_throttle_failure(imap_server_throttle(),
+					       conn_peer_ip(s->conn), time(NULL));
+
+	s->auth_failures++;
+	log_info(session_id(s), "login failed user=%s mech=%s: %s",
+		 user != NULL ? user : "?", mech, reason);
+	if (delay == 0)
+		return login_fail_reply(cmd);
+	/* The delay slows guessing without blocking the worker's other
+	 * connections: the command waits on a timer. */
+	cmd->resume = login_fail_reply;
+	s->timer = worker_timer_add(conn_worker(s->conn), delay,
+				    login_delay_over, s);
+	return false;
+}
+
+static int login_get_password_hash(void *ctx, const char *user, char **hash_r)
+{
+	struct session *s = ctx;
+	struct store *st = session_store(s);
+	struct store_user account;
+	const char *error;
+
+	if (st == NULL || store_user_get(st, user, &account, &error) != STORE_OK)
+		return -1;
+	*hash_r = xstrdup(account.password_hash);
+	store_user_free(&account);
+	return 0;
+}
+
+static int login_get_scram(void *ctx, const char *user,
+			   struct scram_credentials *r)
+{
+	struct session *s = ctx;
+	struct store *st = session_store(s);
+	struct store_user account;
+	const char *error;
+	int ret = -1;
+
+	if (st == NULL || store_user_get(st, user, &account, &error) != STORE_OK)
+		return -1;
+	if (account.has_scram && account.scram.salt_len > 0 &&
+	    account.scram.salt_len <= sizeof(r->salt)) {
+		memset(r, 0, sizeof(*r));
+		memcpy(r->salt, account.scram.salt, account.scram.salt_len);
+		r->salt_len = account.scram.salt_len;
+		r->iterations = account.scram.iterations;
+		memcpy(r->stored_key, account.scram.stored_key, sizeof(r->stored_key));
+		memcpy(r->server_key, account.scram.server_key, sizeof(r->server_key));
+		ret = 0;
+	}
+	store_user_free(&account);
+	return ret;
+}
+
+const struct sasl_credentials_ops login_credentials_ops = {
+	.get_password_hash = login_get_password_hash,
+	.get_scram = login_get_scram,
+};

@@ -1,0 +1,4 @@
+#ifndef QUIRE_IMAP_VERSION_H
+#define QUIRE_IMAP_VERSION_H
+#define QUIRE_VERSION "0.1.0"
+#endif
