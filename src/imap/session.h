@@ -46,6 +46,8 @@ struct session {
 	bool enabled_utf8;
 	/* Inside on_input: a resume from there must not recurse. */
 	bool in_input_loop;
+	/* Set while IDLE runs: pushes the selected mailbox's changes. */
+	void (*idle_notify)(struct session *s);
 	/* Armed while the session waits (IDLE keepalive, login delay). */
 	struct worker_timer *timer;
 };

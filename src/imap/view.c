@@ -1,27 +1,596 @@
+/*
+ * The selected mailbox view and its synchronisation with the store
+ * (RFC 3501 5.2, 7.3.1, 7.4.1; DESIGN.md "The selected mailbox").
+ */
 #include "imap/view.h"
 
 #include <stdlib.h>
+#include <string.h>
 
+#include "core/log.h"
 #include "imap/notify.h"
+#include "imap/seqset.h"
 #include "imap/session.h"
+#include "store/store.h"
 
-struct mailbox_view {
-	int unused;
+static const struct {
+	uint32_t bit;
+	const char *name;
+} system_flags[] = {
+	{ STORE_FLAG_ANSWERED, "\\Answered" },
+	{ STORE_FLAG_FLAGGED, "\\Flagged" },
+	{ STORE_FLAG_DELETED, "\\Deleted" },
+	{ STORE_FLAG_SEEN, "\\Seen" },
+	{ STORE_FLAG_DRAFT, "\\Draft" },
 };
+
+static bool str_equal_nullable(const char *a, const char *b)
+{
+	if (a == NULL || *a == '\0')
+		return b == NULL || *b == '\0';
+	return b != NULL && strcmp(a, b) == 0;
+}
+
+static char *keywords_dup(const char *keywords)
+{
+	return keywords != NULL && *keywords != '\0' ? xstrdup(keywords) : NULL;
+}
+
+static void view_append_msg(struct mailbox_view *view, uint32_t uid,
+			    uint32_t flags, const char *keywords, uint64_t modseq)
+{
+	if (view->count == view->cap) {
+		view->cap = view->cap ? view->cap * 2 : 64;
+		view->msgs = xrealloc(view->msgs, view->cap * sizeof(*view->msgs));
+	}
+	struct view_msg *m = &view->msgs[view->count++];
+	m->uid = uid;
+	m->flags = flags;
+	m->modseq = modseq;
+	m->keywords = keywords_dup(keywords);
+	if (flags & VIEW_FLAG_RECENT)
+		view->recent_count++;
+}
+
+uint32_t mailbox_view_seq_of(const struct mailbox_view *view, uint32_t uid)
+{
+	uint32_t lo = 0, hi = view->count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (view->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < view->count && view->msgs[lo].uid == uid ? lo + 1 : 0;
+}
+
+/* Index of the first message with a UID >= uid. */
+static uint32_t view_lower_bound(const struct mailbox_view *view, uint32_t uid)
+{
+	uint32_t lo = 0, hi = view->count;
+	while (lo < hi) {
+		uint32_t mid = lo + (hi - lo) / 2;
+		if (view->msgs[mid].uid < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+void mailbox_view_write_flags(const struct mailbox_view *view, uint32_t seq,
+			      struct buf *out)
+{
+	const struct view_msg *m = &view->msgs[seq - 1];
+	bool first = true;
+
+	buf_append_char(out, '(');
+	for (size_t i = 0; i < sizeof(system_flags) / sizeof(system_flags[0]); i++) {
+		if (m->flags & system_flags[i].bit) {
+			if (!first)
+				buf_append_char(out, ' ');
+			buf_append_str(out, system_flags[i].name);
+			first = false;
+		}
+	}
+	if (m->keywords != NULL) {
+		if (!first)
+			buf_append_char(out, ' ');
+		buf_append_str(out, m->keywords);
+		first = false;
+	}
+	if (m->flags & VIEW_FLAG_RECENT) {
+		if (!first)
+			buf_append_char(out, ' ');
+		buf_append_str(out, "\\Recent");
+	}
+	buf_append_char(out, ')');
+}
+
+void mailbox_view_set_flags(struct mailbox_view *view, uint32_t seq,
+			    uint32_t flags, const char *keywords, uint64_t modseq)
+{
+	struct view_msg *m = &view->msgs[seq - 1];
+	m->flags = (m->flags & ~(uint32_t)STORE_FLAGS_ALL) | (flags & STORE_FLAGS_ALL);
+	if (!str_equal_nullable(m->keywords, keywords)) {
+		free(m->keywords);
+		m->keywords = keywords_dup(keywords);
+	}
+	if (modseq > m->modseq)
+		m->modseq = modseq;
+}
+
+/* ---- keywords announced in FLAGS / PERMANENTFLAGS (RFC 3501 7.2.6) ---- */
+
+static bool view_knows_keyword(const struct mailbox_view *view,
+			       const char *kw, size_t len)
+{
+	for (size_t i = 0; i < view->keyword_count; i++) {
+		if (strlen(view->keywords[i]) == len &&
+		    strncasecmp(view->keywords[i], kw, len) == 0)
+			return true;
+	}
+	return false;
+}
+
+/* Adds the keywords of a space-separated list; true if any was new. */
+static bool view_learn_keywords(struct mailbox_view *view, const char *list)
+{
+	bool added = false;
+	while (list != NULL && *list != '\0') {
+		const char *end = strchr(list, ' ');
+		size_t len = end ? (size_t)(end - list) : strlen(list);
+		if (len > 0 && !view_knows_keyword(view, list, len)) {
+			view->keywords = xrealloc(view->keywords,
+						  (view->keyword_count + 1) * sizeof(char *));
+			view->keywords[view->keyword_count++] = xstrndup(list, len);
+			added = true;
+		}
+		list = end ? end + 1 : NULL;
+	}
+	return added;
+}
+
+static void view_write_flag_list(const struct mailbox_view *view,
+				 struct buf *out, bool permanent)
+{
+	buf_append_str(out, "\\Answered \\Flagged \\Deleted \\Seen \\Draft");
+	for (size_t i = 0; i < view->keyword_count; i++) {
+		buf_append_char(out, ' ');
+		buf_append_str(out, view->keywords[i]);
+	}
+	if (permanent)
+		buf_append_str(out, " \\*");
+}
+
+static void view_write_flags_responses(struct session *s)
+{
+	struct mailbox_view *view = s->view;
+	struct buf line = BUF_INIT;
+
+	buf_append_str(&line, "* FLAGS (");
+	view_write_flag_list(view, &line, false);
+	buf_append_str(&line, ")\r\n");
+	/* RFC 3501 7.1: keywords can be created unless read-only. */
+	buf_append_str(&line, "* OK [PERMANENTFLAGS (");
+	if (!view->readonly)
+		view_write_flag_list(view, &line, true);
+	buf_append_str(&line, ")] Flags permitted\r\n");
+	session_write(s, line.data, line.len);
+	buf_free(&line);
+}
+
+/* ---- open / close ---- */
+
+void mailbox_view_free(struct mailbox_view **viewp)
+{
+	struct mailbox_view *view = *viewp;
+	if (view == NULL)
+		return;
+	for (uint32_t i = 0; i < view->count; i++)
+		free(view->msgs[i].keywords);
+	for (size_t i = 0; i < view->keyword_count; i++)
+		free(view->keywords[i]);
+	free(view->keywords);
+	free(view->msgs);
+	free(view->name);
+	free(view);
+	*viewp = NULL;
+}
+
+void mailbox_view_close(struct session *s)
+{
+	if (s->view == NULL)
+		return;
+	imap_notify_unwatch(s);
+	mailbox_view_free(&s->view);
+	if (s->state == SESSION_SELECTED)
+		s->state = SESSION_AUTHENTICATED;
+}
+
+static int view_load(struct store *st, struct mailbox_view *view,
+		     uint32_t first_recent_uid, const char **error_r)
+{
+	struct store_msg_list list;
+	int r = store_mailbox_snapshot(st, view->mailbox_id, &list, error_r);
+	if (r != STORE_OK)
+		return r;
+	view->cap = list.count > 0 ? (uint32_t)list.count : 16;
+	view->msgs = xmalloc(view->cap * sizeof(*view->msgs));
+	for (size_t i = 0; i < list.count; i++) {
+		const struct store_msg *m = &list.msgs[i];
+		uint32_t flags = m->flags;
+		if (m->uid >= first_recent_uid && first_recent_uid != 0)
+			flags |= VIEW_FLAG_RECENT;
+		view_append_msg(view, m->uid, flags, m->keywords, m->modseq);
+	}
+	view->modseq = list.highestmodseq;
+	store_msg_list_free(&list);
+
+	char **keywords;
+	r = store_mailbox_keywords(st, view->mailbox_id, &keywords, error_r);
+	if (r != STORE_OK)
+		return r;
+	for (size_t i = 0; keywords[i] != NULL; i++)
+		view_learn_keywords(view, keywords[i]);
+	store_strings_free(keywords);
+	return STORE_OK;
+}
+
+static void view_write_select_responses(struct session *s, uint32_t uidnext)
+{
+	struct mailbox_view *view = s->view;
+	uint32_t first_unseen = 0;
+
+	for (uint32_t i = 0; i < view->count && first_unseen == 0; i++) {
+		if ((view->msgs[i].flags & STORE_FLAG_SEEN) == 0)
+			first_unseen = i + 1;
+	}
+	view_write_flags_responses(s);
+	session_untagged(s, "%u EXISTS", view->count);
+	session_untagged(s, "%u RECENT", view->recent_count);
+	if (first_unseen != 0)
+		session_untagged(s, "OK [UNSEEN %u] First unseen", first_unseen);
+	session_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", view->uidvalidity);
+	session_untagged(s, "OK [UIDNEXT %u] Predicted next UID", uidnext);
+}
+
+int mailbox_view_open(struct session *s, const char *name, bool readonly,
+		      const char **error_r)
+{
+	struct store *st = session_store(s);
+	struct store_mailbox mailbox;
+	uint32_t first_recent;
+	int r;
+
+	mailbox_view_close(s);
+	if (st == NULL) {
+		*error_r = "Mail store unavailable";
+		return STORE_EUNAVAILABLE;
+	}
+	r = store_mailbox_lookup(st, s->user_id, name, &mailbox, error_r);
+	if (r != STORE_OK)
+		return r;
+	if (mailbox.attrs & STORE_MBOX_NOSELECT) {
+		*error_r = "Mailbox is not selectable";
+		return STORE_ECANNOT;
+	}
+	/* RFC 3501 2.3.2: only one session sees a message as \Recent; a
+	 * read-write SELECT claims the new ones, EXAMINE only looks. */
+	first_recent = mailbox.first_recent_uid;
+	if (!readonly) {
+		r = store_mailbox_claim_recent(st, mailbox.id, &first_recent, error_r);
+		if (r != STORE_OK)
+			return r;
+	}
+
+	struct mailbox_view *view = xcalloc(1, sizeof(*view));
+	view->mailbox_id = mailbox.id;
+	view->name = xstrdup(name);
+	view->uidvalidity = mailbox.uidvalidity;
+	view->readonly = readonly;
+	r = view_load(st, view, first_recent, error_r);
+	if (r != STORE_OK) {
+		mailbox_view_free(&view);
+		return r;
+	}
+	s->view = view;
+	s->state = SESSION_SELECTED;
+	imap_notify_watch(s, mailbox.id);
+	uint32_t uidnext = mailbox.uidnext;
+	if (view->count > 0 && view->msgs[view->count - 1].uid >= uidnext)
+		uidnext = view->msgs[view->count - 1].uid + 1;
+	view_write_select_responses(s, uidnext);
+	return STORE_OK;
+}
+
+/* ---- sync ---- */
+
+/* Drops the messages marked expunged from the array. */
+static void view_compact(struct mailbox_view *view)
+{
+	uint32_t kept = 0;
+	for (uint32_t i = 0; i < view->count; i++) {
+		struct view_msg *m = &view->msgs[i];
+		if (m->flags & VIEW_FLAG_EXPUNGED) {
+			if (m->flags & VIEW_FLAG_RECENT)
+				view->recent_count--;
+			free(m->keywords);
+			continue;
+		}
+		view->msgs[kept++] = *m;
+	}
+	view->count = kept;
+	view->expunged_count = 0;
+}
+
+/* Writes EXPUNGE for every message marked expunged, highest first so each
+ * number is right at the moment it is sent (RFC 3501 7.4.1), then drops
+ * them. */
+static void view_flush_expunges(struct session *s)
+{
+	struct mailbox_view *view = s->view;
+	struct buf out = BUF_INIT;
+
+	for (uint32_t seq = view->count; seq >= 1; seq--) {
+		if (view->msgs[seq - 1].flags & VIEW_FLAG_EXPUNGED)
+			buf_printf(&out, "* %u EXPUNGE\r\n", seq);
+	}
+	view_compact(view);
+	session_write(s, out.data, out.len);
+	buf_free(&out);
+}
+
+static void view_mark_expunged(struct mailbox_view *view, const uint32_t *uids,
+			       size_t count)
+{
+	for (size_t i = 0; i < count; i++) {
+		uint32_t seq = mailbox_view_seq_of(view, uids[i]);
+		if (seq != 0 && !(view->msgs[seq - 1].flags & VIEW_FLAG_EXPUNGED)) {
+			view->msgs[seq - 1].flags |= VIEW_FLAG_EXPUNGED;
+			view->expunged_count++;
+		}
+	}
+}
+
+void mailbox_view_remove_uids(struct session *s, const uint32_t *uids,
+			      size_t count, bool silent)
+{
+	struct mailbox_view *view = s->view;
+	if (view == NULL)
+		return;
+	view_mark_expunged(view, uids, count);
+	if (silent)
+		view_compact(view);	/* CLOSE tells nothing (RFC 3501 6.4.2) */
+	else
+		view_flush_expunges(s);
+}
+
+/* A new message in a read-write view is \Recent here if this session is
+ * the one that claims it. */
+static uint32_t view_claim_recent(struct session *s)
+{
+	uint32_t first_recent = UINT32_MAX;
+	const char *error;
+	if (s->view->readonly ||
+	    store_mailbox_claim_recent(session_store(s), s->view->mailbox_id,
+				       &first_recent, &error) != STORE_OK)
+		return UINT32_MAX;
+	return first_recent;
+}
+
+/* Applies new and changed messages; collects the UIDs whose flags the
+ * client must hear about. Returns the number of new messages. */
+static uint32_t view_apply_changes(struct session *s,
+				   const struct store_msg_list *changed,
+				   uint32_t **flag_uids, size_t *flag_count,
+				   bool *new_keywords)
+{
+	struct mailbox_view *view = s->view;
+	uint32_t last_uid = view->count ? view->msgs[view->count - 1].uid : 0;
+	uint32_t added = 0, first_recent = UINT32_MAX;
+	bool claimed = false;
+
+	*flag_uids = xmalloc((changed->count + 1) * sizeof(uint32_t));
+	*flag_count = 0;
+	for (size_t i = 0; i < changed->count; i++) {
+		const struct store_msg *m = &changed->msgs[i];
+		if (m->keywords != NULL && view_learn_keywords(view, m->keywords))
+			*new_keywords = true;
+		if (m->uid > last_uid) {
+			if (!claimed) {
+				first_recent = view_claim_recent(s);
+				claimed = true;
+			}
+			uint32_t flags = m->flags;
+			if (m->uid >= first_recent)
+				flags |= VIEW_FLAG_RECENT;
+			view_append_msg(view, m->uid, flags, m->keywords, m->modseq);
+			last_uid = m->uid;
+			added++;
+			continue;
+		}
+		uint32_t seq = mailbox_view_seq_of(view, m->uid);
+		if (seq == 0)
+			continue;
+		struct view_msg *vm = &view->msgs[seq - 1];
+		if (vm->flags & VIEW_FLAG_EXPUNGED)
+			continue;
+		if ((vm->flags & STORE_FLAGS_ALL) != m->flags ||
+		    !str_equal_nullable(vm->keywords, m->keywords)) {
+			mailbox_view_set_flags(view, seq, m->flags, m->keywords, m->modseq);
+			(*flag_uids)[(*flag_count)++] = m->uid;
+		}
+	}
+	return added;
+}
+
+static void view_write_flag_updates(struct session *s, const uint32_t *uids,
+				    size_t count)
+{
+	struct buf out = BUF_INIT;
+	for (size_t i = 0; i < count; i++) {
+		uint32_t seq = mailbox_view_seq_of(s->view, uids[i]);
+		if (seq == 0)
+			continue;
+		buf_printf(&out, "* %u FETCH (FLAGS ", seq);
+		mailbox_view_write_flags(s->view, seq, &out);
+		buf_append_str(&out, ")\r\n");
+	}
+	session_write(s, out.data, out.len);
+	buf_free(&out);
+}
 
 void mailbox_view_sync(struct session *s, bool allow_expunge)
 {
-	(void)s;
-	(void)allow_expunge;
+	struct mailbox_view *view = s->view;
+	struct store *st = session_store(s);
+	struct store_changes changes;
+	const char *error = NULL;
+
+	if (view == NULL || st == NULL)
+		return;
+	int r = store_changes_since(st, view->mailbox_id, view->modseq, &changes, &error);
+	if (r == STORE_ENONEXISTENT) {
+		/* Deleted or renamed away under us: as Dovecot does, the
+		 * session cannot go on with sequence numbers for nothing. */
+		session_write_str(s, "* BYE Selected mailbox was deleted\r\n");
+		session_close(s, "selected mailbox deleted");
+		return;
+	}
+	if (r != STORE_OK) {
+		log_warn(session_id(s), "sync of mailbox %lld failed: %s",
+			 (long long)view->mailbox_id, error ? error : "");
+		return;
+	}
+	view_mark_expunged(view, changes.expunged, changes.expunged_count);
+	uint32_t *flag_uids;
+	size_t flag_count;
+	bool new_keywords = false;
+	uint32_t old_recent = view->recent_count;
+	uint32_t added = view_apply_changes(s, &changes.changed, &flag_uids,
+					    &flag_count, &new_keywords);
+	if (changes.changed.highestmodseq > view->modseq)
+		view->modseq = changes.changed.highestmodseq;
+	store_changes_free(&changes);
+
+	if (new_keywords)
+		view_write_flags_responses(s);
+	if (allow_expunge && view->expunged_count > 0)
+		view_flush_expunges(s);
+	if (added > 0) {
+		session_untagged(s, "%u EXISTS", view->count);
+		if (view->recent_count != old_recent)
+			session_untagged(s, "%u RECENT", view->recent_count);
+	}
+	view_write_flag_updates(s, flag_uids, flag_count);
+	free(flag_uids);
 }
 
-void mailbox_view_free(struct mailbox_view **view)
+/* ---- sequence sets ---- */
+
+static int uint32_cmp(const void *a, const void *b)
 {
-	free(*view);
-	*view = NULL;
+	uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+	return x < y ? -1 : x > y;
 }
+
+static void seqs_push(uint32_t **seqs, size_t *count, size_t *cap, uint32_t seq)
+{
+	if (*count == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		*seqs = xrealloc(*seqs, *cap * sizeof(uint32_t));
+	}
+	(*seqs)[(*count)++] = seq;
+}
+
+int mailbox_view_resolve(const struct mailbox_view *view, const char *set,
+			 size_t set_len, bool uid, uint32_t **seqs_r,
+			 size_t *count_r, const char **error_r)
+{
+	struct seqset ss;
+	uint32_t *seqs = NULL;
+	size_t count = 0, cap = 0;
+
+	if (seqset_parse(set, set_len, &ss, error_r) < 0)
+		return -1;
+	if (!uid) {
+		/* RFC 3501 9: a sequence number beyond the mailbox is an
+		 * error; "*" in an empty mailbox names nothing valid. */
+		for (size_t i = 0; i < ss.count; i++) {
+			uint32_t lo = ss.ranges[i].lo, hi = ss.ranges[i].hi;
+			if ((lo != SEQSET_STAR && lo > view->count) ||
+			    (hi != SEQSET_STAR && hi > view->count) ||
+			    view->count == 0) {
+				seqset_free(&ss);
+				*error_r = "Invalid message sequence number";
+				return -1;
+			}
+		}
+	}
+	uint32_t star = uid ? (view->count ? view->msgs[view->count - 1].uid : 0)
+			    : view->count;
+	seqset_resolve(&ss, star, star);
+	for (size_t i = 0; i < ss.count; i++) {
+		uint32_t lo = ss.ranges[i].lo, hi = ss.ranges[i].hi;
+		if (!uid) {
+			for (uint64_t n = lo; n <= hi; n++)
+				seqs_push(&seqs, &count, &cap, (uint32_t)n);
+			continue;
+		}
+		for (uint32_t idx = view_lower_bound(view, lo);
+		     idx < view->count && view->msgs[idx].uid <= hi; idx++)
+			seqs_push(&seqs, &count, &cap, idx + 1);
+	}
+	seqset_free(&ss);
+	if (count > 1) {
+		qsort(seqs, count, sizeof(uint32_t), uint32_cmp);
+		size_t w = 1;
+		for (size_t i = 1; i < count; i++) {
+			if (seqs[i] != seqs[w - 1])
+				seqs[w++] = seqs[i];
+		}
+		count = w;
+	}
+	*seqs_r = seqs;
+	*count_r = count;
+	return 0;
+}
+
+void mailbox_view_uid_ranges(const struct mailbox_view *view,
+			     const uint32_t *seqs, size_t count,
+			     struct store_uid_range **ranges_r,
+			     size_t *range_count_r)
+{
+	struct store_uid_range *ranges = xmalloc((count + 1) * sizeof(*ranges));
+	size_t n = 0;
+
+	for (size_t i = 0; i < count; i++) {
+		const struct view_msg *m = &view->msgs[seqs[i] - 1];
+		if (m->flags & VIEW_FLAG_EXPUNGED)
+			continue;
+		/* Consecutive sequence numbers have ascending UIDs; merge
+		 * neighbours in the view into one range. */
+		if (n > 0 && i > 0 && seqs[i] == seqs[i - 1] + 1 &&
+		    ranges[n - 1].last == view->msgs[seqs[i] - 2].uid) {
+			ranges[n - 1].last = m->uid;
+			continue;
+		}
+		ranges[n].first = m->uid;
+		ranges[n].last = m->uid;
+		n++;
+	}
+	*ranges_r = ranges;
+	*range_count_r = n;
+}
+
+/* ---- change notifications ---- */
 
 void session_mailbox_changed(struct session *s)
 {
-	(void)s;
+	/* Only an idling session is told at once; any other hears at its next
+	 * command, when the sync runs before the tagged reply. */
+	if (s->idle_notify != NULL)
+		s->idle_notify(s);
 }

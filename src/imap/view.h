@@ -2,21 +2,124 @@
 #define QUIRE_IMAP_VIEW_H
 /*
  * The selected mailbox as one session sees it (DESIGN.md "The selected
- * mailbox"): the ordered UIDs the client has been told about and the
- * modseq it last synced to. Sequence numbers index this array, never the
- * store.
+ * mailbox"): the ordered UIDs the client has been told about, each with the
+ * flags the client was last told, and the store modseq the view is synced
+ * to. Message sequence numbers index this array, never the store.
+ *
+ * Changes made by anyone (other sessions, `quire deliver`, this session's
+ * own STORE/APPEND) are found by mailbox_view_sync, which compares the
+ * store's changes since the view's modseq with what the view holds and
+ * writes only the differences. A command that changes flags therefore
+ * updates the view (mailbox_view_set_flags) when it reports the new flags
+ * itself, and the sync then has nothing more to say about them.
  */
 #include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/buf.h"
 
 struct session;
-struct mailbox_view;
+struct seqset;
+struct store_msg_list;
+struct store_uid_range;
 
-/* Brings the session's view up to date with the store and writes the
- * untagged EXISTS / RECENT / FETCH FLAGS / EXPUNGE responses. EXPUNGE is
- * held back while allow_expunge is false (RFC 3501 7.4.1). */
-void mailbox_view_sync(struct session *s, bool allow_expunge);
+/* Bits of view_msg.flags beyond the stored system flags (enum store_flag). */
+#define VIEW_FLAG_RECENT   (1u << 16)	/* \Recent in this session only */
+#define VIEW_FLAG_EXPUNGED (1u << 17)	/* gone from the store; EXPUNGE not yet sent */
+
+struct view_msg {
+	uint32_t uid;
+	uint32_t flags;		/* enum store_flag | VIEW_FLAG_* */
+	uint64_t modseq;
+	char *keywords;		/* NULL or space-separated, owned */
+};
+
+struct mailbox_view {
+	int64_t mailbox_id;
+	char *name;		/* as the client selected it */
+	uint32_t uidvalidity;
+	uint64_t modseq;	/* store highestmodseq the view reflects */
+	bool readonly;		/* EXAMINE */
+	struct view_msg *msgs;	/* msgs[seq - 1], UIDs ascending */
+	uint32_t count;
+	uint32_t cap;
+	uint32_t recent_count;	/* messages with VIEW_FLAG_RECENT */
+	uint32_t expunged_count; /* messages with VIEW_FLAG_EXPUNGED */
+	/* Keywords the client was told about in FLAGS; a new one means a new
+	 * FLAGS response (RFC 3501 7.2.6). */
+	char **keywords;
+	size_t keyword_count;
+};
+
+/*
+ * Opens mailbox name for the session (SELECT, or EXAMINE when readonly),
+ * reading the whole message list in one store query, and writes the
+ * untagged responses RFC 3501 6.3.1 requires (FLAGS, EXISTS, RECENT,
+ * OK [UNSEEN], [PERMANENTFLAGS], [UIDVALIDITY], [UIDNEXT]). On success the
+ * session is in the selected state and watches the mailbox for changes.
+ * Returns 0, or a store error (enum store_error) with *error_r set; the
+ * session is then not selected.
+ */
+int mailbox_view_open(struct session *s, const char *name, bool readonly,
+		      const char **error_r);
+
+/* Leaves the selected state (CLOSE, UNSELECT, a new SELECT, LOGOUT). */
+void mailbox_view_close(struct session *s);
 
 /* Frees *view and sets it to NULL; NULL-safe. */
 void mailbox_view_free(struct mailbox_view **view);
+
+/*
+ * Brings the view up to date with the store and writes the untagged
+ * EXPUNGE / EXISTS / RECENT / FETCH FLAGS responses. EXPUNGE is held back
+ * while allow_expunge is false (RFC 3501 7.4.1: not during FETCH, STORE,
+ * SEARCH); the messages then stay in the view, marked VIEW_FLAG_EXPUNGED.
+ */
+void mailbox_view_sync(struct session *s, bool allow_expunge);
+
+/* Sequence number (1-based) of uid in the view, or 0 if absent. */
+uint32_t mailbox_view_seq_of(const struct mailbox_view *view, uint32_t uid);
+
+/*
+ * Resolves a sequence set (uid false) or UID set (uid true) from the client
+ * against the view into an array of sequence numbers, ascending, without
+ * duplicates. `*` means the last message (RFC 3501 6.4.8: for UIDs, the
+ * largest UID in the view); UIDs not in the view are skipped; a sequence
+ * number beyond the view is an error (RFC 3501 7.1: BAD "invalid message
+ * sequence number"). Returns 0 with *seqs_r (caller frees, NULL when
+ * empty) and *count_r, or -1 with *error_r (static text).
+ */
+int mailbox_view_resolve(const struct mailbox_view *view, const char *set,
+			 size_t set_len, bool uid, uint32_t **seqs_r,
+			 size_t *count_r, const char **error_r);
+
+/* Converts ascending sequence numbers to compact UID ranges for the store.
+ * *ranges_r is caller-freed. Messages marked expunged are skipped. */
+void mailbox_view_uid_ranges(const struct mailbox_view *view,
+			     const uint32_t *seqs, size_t count,
+			     struct store_uid_range **ranges_r,
+			     size_t *range_count_r);
+
+/* Appends "(\Seen \Answered kw...)" for message seq, with \Recent when it
+ * is recent in this session. */
+void mailbox_view_write_flags(const struct mailbox_view *view, uint32_t seq,
+			      struct buf *out);
+
+/*
+ * Records flags the session is about to report itself (STORE's FETCH
+ * responses), so the next sync does not repeat them. keywords may be NULL.
+ */
+void mailbox_view_set_flags(struct mailbox_view *view, uint32_t seq,
+			    uint32_t flags, const char *keywords,
+			    uint64_t modseq);
+
+/*
+ * Removes messages this session expunged itself (EXPUNGE, CLOSE, MOVE,
+ * UID EXPUNGE), writing "* n EXPUNGE" for each (unless silent, for CLOSE).
+ * uids ascending; those not in the view are ignored.
+ */
+void mailbox_view_remove_uids(struct session *s, const uint32_t *uids,
+			      size_t count, bool silent);
 
 #endif
