@@ -228,7 +228,7 @@ void imap_parser_error_reply(const struct imap_parser_error *err,
 /*
  * Raw line mode, for data that is not a command: AUTHENTICATE's client
  * responses and IDLE's "DONE". Call only between commands. Returns
- *  IMAP_PARSE_LINE       *line_r/*line_len_r is the line without its
+ *  IMAP_PARSE_LINE       *line_r, *line_len_r is the line without its
  *                        CRLF (valid until the next parser call);
  *                        consumed through its LF;
  *  IMAP_PARSE_NEED_MORE  all bytes consumed, no full line yet;
@@ -268,7 +268,7 @@ bool imap_arg_is_nil(const struct imap_arg *arg);
 /* True when arg is an atom equal to s, case-insensitively. */
 bool imap_arg_atom_equals(const struct imap_arg *arg, const char *s);
 /* astring (RFC 3501 9): an atom, a quoted string or an in-memory literal.
- * Sets *ptr_r/*len_r (NUL-terminated; a literal may hold NULs, check
+ * Sets *ptr_r, *len_r (NUL-terminated; a literal may hold NULs, check
  * len or arg->has_nul) and returns true; false for anything else,
  * including a LITERAL_FILE. */
 bool imap_arg_as_astring(const struct imap_arg *arg, const char **ptr_r,
