@@ -20,12 +20,17 @@
  *  - A Content-Type that does not parse (no "/") falls back to the default
  *    text/plain; charset=us-ascii (RFC 2045 5.2), as if it were absent.
  *  - multipart/digest children default to message/rfc822 (RFC 2046 5.1.5).
- *  - A multipart with no boundary parameter, or whose boundary never
- *    occurs, has no children: it keeps its multipart type and its whole
- *    body is treated as preamble (RFC 2046 5.1.1 readers ignore
- *    preamble). BODYSTRUCTURE then shows a multipart with one empty
- *    text/plain child, since the RFC 3501 grammar needs at least one body
- *    (Dovecot does the same for a multipart with no parts).
+ *  - A multipart with no boundary parameter is a leaf: its body is served
+ *    as is and BODYSTRUCTURE shows it as a basic body with its declared
+ *    type (Dovecot does the same).
+ *  - A multipart whose boundary never occurs has no children: its whole
+ *    body is preamble (RFC 2046 5.1.1 readers ignore preamble).
+ *    BODYSTRUCTURE then shows one empty text/plain child, since the RFC
+ *    3501 grammar needs at least one body (as Dovecot writes it).
+ *  - Text parts without a charset parameter are written with
+ *    ("charset" "us-ascii") added (RFC 2045 5.2; Dovecot does so).
+ *  - A message/rfc822 part with a base64 or quoted-printable encoding
+ *    cannot be parsed in place: it is a leaf, written as a basic body.
  *  - A missing final boundary ends the last part at the end of the
  *    enclosing body; the boundary of any enclosing multipart also closes
  *    the inner ones (Dovecot behaviour).
