@@ -43,6 +43,7 @@ static void put_params(struct buf *out, const struct mail_param *params,
 	for (unsigned int i = 0; i < count; i++) {
 		put_cstr(out, params[i].name);
 		put_cstr(out, params[i].value);
+		put_cstr(out, params[i].value_2231);
 	}
 }
 
@@ -160,7 +161,8 @@ static bool get_params(struct reader *r, struct mail_param **params_r,
 	*params_r = n == 0 ? NULL : mail_pool_alloc(r->pool, sizeof(**params_r) * n);
 	for (uint32_t i = 0; i < n; i++) {
 		if (!get_str(r, &(*params_r)[i].name) ||
-		    !get_str(r, &(*params_r)[i].value))
+		    !get_str(r, &(*params_r)[i].value) ||
+		    !get_str(r, &(*params_r)[i].value_2231))
 			return false;
 		if ((*params_r)[i].name == NULL || (*params_r)[i].value == NULL) {
 			r->error = "NULL parameter";

@@ -32,9 +32,19 @@ static void write_params(struct buf *out, const struct mail_param *params,
 			buf_append_char(out, ' ');
 		if (strcasecmp(params[i].name, "charset") == 0)
 			seen_charset = true;
-		write_str(out, params[i].name);
-		buf_append_char(out, ' ');
-		write_str(out, params[i].value);
+		if (params[i].value_2231 != NULL) {
+			struct buf name = BUF_INIT;
+			buf_append_str(&name, params[i].name);
+			buf_append_char(&name, '*');
+			mail_imap_write_string(out, name.data, name.len);
+			buf_free(&name);
+			buf_append_char(out, ' ');
+			write_str(out, params[i].value_2231);
+		} else {
+			write_str(out, params[i].name);
+			buf_append_char(out, ' ');
+			write_str(out, params[i].value);
+		}
 	}
 	if (default_charset && !seen_charset) {
 		if (count > 0)

@@ -180,10 +180,26 @@ static void percent_decode(const char *s, size_t len, struct buf *out)
 }
 
 /* Joins the RFC 2231 sections of parameter base into out (RFC 2231 3, 4). */
+static void percent_encode(const char *s, size_t len, struct buf *out)
+{
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+		/* RFC 2231 7 attribute-char */
+		if (c > 0x20 && c < 0x7f && strchr("*'%()<>@,;:\\\"/[]?=", c) == NULL)
+			buf_append_char(out, (char)c);
+		else
+			buf_printf(out, "%%%02X", c);
+	}
+}
+
+/* Joins the RFC 2231 sections of parameter base (RFC 2231 3, 4): the
+   decoded UTF-8 value into out, and the still encoded value into raw when
+   any section was extended (raw left empty otherwise). */
 static void merge_2231(struct raw_param *raw, unsigned int n, const char *base,
-		       size_t base_len, struct buf *out)
+		       size_t base_len, struct buf *out, struct buf *raw_out)
 {
 	struct buf bytes = BUF_INIT;
+	bool any_ext = false, first_ext = false;
 	char charset[64] = "";
 	for (int want = 0; want < MAX_CONTINUATIONS; want++) {
 		struct raw_param *found = NULL;
@@ -214,10 +230,27 @@ static void merge_2231(struct raw_param *raw, unsigned int n, const char *base,
 				v = q2 + 1;
 			}
 		}
-		if (ext)
+		if (want == 0)
+			first_ext = ext;
+		if (ext) {
 			percent_decode(v, vlen, &bytes);
-		else
+			buf_append(raw_out, found->value.data, found->value.len);
+			any_ext = true;
+		} else {
 			buf_append(&bytes, v, vlen);
+			percent_encode(v, vlen, raw_out);
+		}
+	}
+	if (!any_ext) {
+		buf_reset(raw_out);
+	} else if (!first_ext) {
+		/* the encoded form must start with charset'language' */
+		struct buf fixed = BUF_INIT;
+		buf_append_str(&fixed, "''");
+		buf_append(&fixed, raw_out->data, raw_out->len);
+		buf_reset(raw_out);
+		buf_append(raw_out, fixed.data, fixed.len);
+		buf_free(&fixed);
 	}
 	const char *b = bytes.data == NULL ? "" : bytes.data;
 	if (charset[0] == '\0' ||
@@ -232,7 +265,7 @@ static void build_params(struct mail_pool *pool, struct raw_param *raw,
 {
 	struct mail_param *params = mail_pool_alloc(pool, sizeof(*params) * (n + 1));
 	unsigned int count = 0;
-	struct buf v = BUF_INIT;
+	struct buf v = BUF_INIT, v2231 = BUF_INIT;
 	for (unsigned int i = 0; i < n; i++) {
 		size_t base_len;
 		int sec;
@@ -260,15 +293,20 @@ static void build_params(struct mail_pool *pool, struct raw_param *raw,
 		if (seen)
 			continue;
 		buf_reset(&v);
+		buf_reset(&v2231);
 		if (has_2231)
-			merge_2231(raw, n, raw[i].name, base_len, &v);
+			merge_2231(raw, n, raw[i].name, base_len, &v, &v2231);
 		else
 			buf_append(&v, raw[i].value.data, raw[i].value.len);
 		params[count].name = mail_pool_strndup(pool, raw[i].name, base_len);
 		params[count].value = mail_pool_strndup(pool, v.data, v.len);
+		if (v2231.len > 0)
+			params[count].value_2231 =
+				mail_pool_strndup(pool, v2231.data, v2231.len);
 		count++;
 	}
 	buf_free(&v);
+	buf_free(&v2231);
 	*params_r = params;
 	*count_r = count;
 }

@@ -72,6 +72,12 @@ struct mail_param {
 	   the unquoted value of an ordinary parameter. */
 	char *name;
 	char *value;
+	/* For a RFC 2231 extended parameter, the merged value still in its
+	   encoded form: "charset'lang'%XX..." (non-extended sections
+	   percent-encoded), else NULL. BODYSTRUCTURE sends it as "name*"
+	   with this value, as Dovecot does: clients decode RFC 2231
+	   themselves, and IMAP4rev1 strings should stay 7-bit. */
+	char *value_2231;
 };
 
 struct mail_part {
