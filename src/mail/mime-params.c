@@ -134,17 +134,18 @@ static bool split_2231(const struct raw_param *r, size_t *base_len_r,
 	size_t base_len = (size_t)(star - r->name);
 	const char *p = star + 1, *end = r->name + r->name_len;
 	int section = -1;
+	bool extended;
 	if (p < end && *p >= '0' && *p <= '9') {
 		section = 0;
 		while (p < end && *p >= '0' && *p <= '9' && section < 100000)
 			section = section * 10 + (*p++ - '0');
+		extended = p < end && *p == '*';
+		if (extended)
+			p++;
+	} else {
+		extended = true;  /* "name*": one extended section */
 	}
-	bool extended = false;
-	if (p < end && *p == '*') {
-		extended = true;
-		p++;
-	}
-	if (p != end || (section < 0 && !extended))
+	if (p != end)
 		return false;
 	*base_len_r = base_len;
 	*section_r = section < 0 ? 0 : section;
