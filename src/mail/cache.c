@@ -78,12 +78,15 @@ void mail_tree_serialize(const struct mail_tree *tree, struct buf *out)
 	buf_append(out, CACHE_MAGIC, 3);
 	buf_append_char(out, MAIL_CACHE_VERSION);
 	put_varint(out, tree->msg_size);
-	put_varint(out, tree->part_count);
-	put_part(out, tree->root);
+	/* the rendered strings first, so mail_cache_peek() stops early */
 	put_nstr(out, tree->envelope.data == NULL ? "" : tree->envelope.data,
 		 tree->envelope.len);
-	put_nstr(out, tree->body.data, tree->body.len);
-	put_nstr(out, tree->bodystructure.data, tree->bodystructure.len);
+	put_nstr(out, tree->body.data == NULL ? "" : tree->body.data,
+		 tree->body.len);
+	put_nstr(out, tree->bodystructure.data == NULL ? "" :
+		 tree->bodystructure.data, tree->bodystructure.len);
+	put_varint(out, tree->part_count);
+	put_part(out, tree->root);
 }
 
 struct reader {
@@ -144,6 +147,62 @@ static bool get_nstr(struct reader *r, char **s_r, size_t *len_r)
 		*len_r = (size_t)n;
 	r->p += n;
 	return true;
+}
+
+/* A string as a view into the record (no copy). */
+static bool get_view(struct reader *r, const char **s_r, size_t *len_r)
+{
+	uint64_t n;
+	if (!get_varint(r, &n))
+		return false;
+	if (n == 0 || n - 1 > (uint64_t)(r->end - r->p)) {
+		r->error = "Missing or truncated rendered string";
+		return false;
+	}
+	*s_r = (const char *)r->p;
+	*len_r = (size_t)(n - 1);
+	r->p += n - 1;
+	return true;
+}
+
+/* Reads magic, version, message size and the rendered strings. */
+static bool get_head(struct reader *r, size_t msg_size,
+		     struct mail_cache_rendered *rendered_r)
+{
+	size_t len = (size_t)(r->end - r->p);
+	if (len < 4 || memcmp(r->p, CACHE_MAGIC, 3) != 0) {
+		r->error = "Not a parsed-message record";
+		return false;
+	}
+	if (r->p[3] != MAIL_CACHE_VERSION) {
+		r->error = "Unsupported record version";
+		return false;
+	}
+	r->p += 4;
+	uint64_t size;
+	if (!get_varint(r, &size))
+		return false;
+	if (size != msg_size) {
+		r->error = "Record is for another message";
+		return false;
+	}
+	return get_view(r, &rendered_r->envelope, &rendered_r->envelope_len) &&
+	       get_view(r, &rendered_r->body, &rendered_r->body_len) &&
+	       get_view(r, &rendered_r->bodystructure,
+			&rendered_r->bodystructure_len);
+}
+
+int mail_cache_peek(const void *data, size_t len, size_t msg_size,
+		    struct mail_cache_rendered *rendered_r,
+		    const char **error_r)
+{
+	struct reader r = { data, (const unsigned char *)data + len, NULL,
+			    NULL, 0, 0 };
+	if (!get_head(&r, msg_size, rendered_r)) {
+		*error_r = r.error;
+		return -1;
+	}
+	return 0;
 }
 
 static bool get_str(struct reader *r, char **s_r)
@@ -256,67 +315,54 @@ static struct mail_part *get_part(struct reader *r, struct mail_part *parent,
 	return part;
 }
 
-static bool get_buf(struct reader *r, struct buf *out)
-{
-	char *s;
-	size_t len;
-	if (!get_nstr(r, &s, &len))
-		return false;
-	if (s == NULL) {
-		r->error = "Missing rendered string";
-		return false;
-	}
-	buf_append(out, s, len);
-	return true;
-}
-
 int mail_tree_deserialize(const void *data, size_t len, size_t msg_size,
 			  struct mail_tree **tree_r, const char **error_r)
 {
 	struct reader r = { data, (const unsigned char *)data + len, NULL,
 			    NULL, 0, 0 };
+	struct mail_cache_rendered rendered;
 	*tree_r = NULL;
-	if (len < 4 || memcmp(data, CACHE_MAGIC, 3) != 0) {
-		*error_r = "Not a parsed-message record";
+	if (!get_head(&r, msg_size, &rendered)) {
+		*error_r = r.error;
 		return -1;
 	}
-	if (r.p[3] != MAIL_CACHE_VERSION) {
-		*error_r = "Unsupported record version";
-		return -1;
-	}
-	r.p += 4;
 	struct mail_tree *tree = xcalloc(1, sizeof(*tree));
 	tree->pool = mail_pool_new();
+	tree->msg_size = msg_size;
 	r.pool = tree->pool;
-	uint64_t size;
 	uint32_t count = 0;
-	bool ok = get_varint(&r, &size) &&
-		  get_u32(&r, MAIL_MIME_MAX_PARTS, &count);
-	if (ok && (size != msg_size || count == 0)) {
-		r.error = "Record is for another message";
+	bool ok = get_u32(&r, MAIL_MIME_MAX_PARTS, &count);
+	if (ok && count == 0) {
+		r.error = "Record without parts";
 		ok = false;
 	}
 	if (ok) {
 		r.parts_max = count;
-		tree->msg_size = msg_size;
 		tree->part_count = count;
 		tree->root = get_part(&r, NULL, 0, msg_size, 0);
-		ok = tree->root != NULL && tree->root->header_offset == 0 &&
-		     r.parts_read == count;
-		if (ok && r.error == NULL && tree->root->header_offset != 0)
-			r.error = "Root does not start the message";
+		ok = tree->root != NULL;
 	}
-	ok = ok && get_buf(&r, &tree->envelope) && get_buf(&r, &tree->body) &&
-	     get_buf(&r, &tree->bodystructure);
+	if (ok && tree->root->header_offset != 0) {
+		r.error = "Root does not start the message";
+		ok = false;
+	}
+	if (ok && r.parts_read != count) {
+		r.error = "Part count mismatch";
+		ok = false;
+	}
 	if (ok && r.p != r.end) {
 		r.error = "Junk after the record";
 		ok = false;
 	}
 	if (!ok) {
-		*error_r = r.error != NULL ? r.error : "Part count mismatch";
+		*error_r = r.error != NULL ? r.error : "Invalid record";
 		mail_tree_free(&tree);
 		return -1;
 	}
+	buf_append(&tree->envelope, rendered.envelope, rendered.envelope_len);
+	buf_append(&tree->body, rendered.body, rendered.body_len);
+	buf_append(&tree->bodystructure, rendered.bodystructure,
+		   rendered.bodystructure_len);
 	*tree_r = tree;
 	return 0;
 }

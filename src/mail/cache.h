@@ -8,7 +8,8 @@
  * BODYSTRUCTURE strings.
  *
  * Format: magic "QMC", version byte (MAIL_CACHE_VERSION), then
- * little-endian varints and length-prefixed strings. A reader meeting
+ * little-endian varints and length-prefixed strings: the message size,
+ * the three rendered strings, then the parts in depth-first order. A reader meeting
  * another version rejects the record; the caller re-parses the message and
  * stores a new one.
  */
@@ -32,5 +33,28 @@ void mail_tree_serialize(const struct mail_tree *tree, struct buf *out);
  */
 int mail_tree_deserialize(const void *data, size_t len, size_t msg_size,
 			  struct mail_tree **tree_r, const char **error_r);
+
+/* The rendered FETCH strings of a record, as views into the record. */
+struct mail_cache_rendered {
+	const char *envelope;
+	size_t envelope_len;
+	const char *body;
+	size_t body_len;
+	const char *bodystructure;
+	size_t bodystructure_len;
+};
+
+/*
+ * The fast path for FETCH ENVELOPE / BODY / BODYSTRUCTURE: reads only the
+ * head of the record (no allocation, no part parsing) and points
+ * *rendered_r into data, valid while data is. Checks the magic, version,
+ * message size and string lengths. Returns 0, or -1 with a static reason
+ * in *error_r (re-parse the message). A record whose parts are corrupt
+ * can still pass here; section fetches go through
+ * mail_tree_deserialize(), which checks everything.
+ */
+int mail_cache_peek(const void *data, size_t len, size_t msg_size,
+		    struct mail_cache_rendered *rendered_r,
+		    const char **error_r);
 
 #endif

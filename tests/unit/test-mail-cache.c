@@ -125,6 +125,34 @@ static void test_sections_from_cache(void **state)
 	buf_free(&rec);
 }
 
+static void test_peek(void **state)
+{
+	(void)state;
+	struct buf msg = BUF_INIT, rec = BUF_INIT;
+	corpus_load("8bit-headers.eml", &msg);
+	struct mail_tree *tree = mail_mime_parse(msg.data, msg.len);
+	mail_tree_serialize(tree, &rec);
+	struct mail_cache_rendered r;
+	const char *error;
+	assert_int_equal(mail_cache_peek(rec.data, rec.len, msg.len, &r, &error), 0);
+	assert_int_equal(r.envelope_len, tree->envelope.len);
+	assert_memory_equal(r.envelope, tree->envelope.data, r.envelope_len);
+	assert_int_equal(r.body_len, tree->body.len);
+	assert_memory_equal(r.body, tree->body.data, r.body_len);
+	assert_int_equal(r.bodystructure_len, tree->bodystructure.len);
+	assert_memory_equal(r.bodystructure, tree->bodystructure.data,
+			    r.bodystructure_len);
+	assert_int_equal(mail_cache_peek(rec.data, rec.len, msg.len + 1, &r,
+					 &error), -1);
+	assert_int_equal(mail_cache_peek(rec.data, 10, msg.len, &r, &error), -1);
+	rec.data[3]++;
+	assert_int_equal(mail_cache_peek(rec.data, rec.len, msg.len, &r, &error), -1);
+	assert_string_equal(error, "Unsupported record version");
+	mail_tree_free(&tree);
+	buf_free(&msg);
+	buf_free(&rec);
+}
+
 static void test_rejects(void **state)
 {
 	(void)state;
@@ -198,6 +226,7 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_round_trip),
 		cmocka_unit_test(test_sections_from_cache),
+		cmocka_unit_test(test_peek),
 		cmocka_unit_test(test_rejects),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
