@@ -62,7 +62,8 @@ struct mail_section_result {
  * the tree was parsed from). HEADER.FIELDS gives the matching fields as
  * they are in the message (folding and line endings kept) followed by an
  * empty line (CRLF), per RFC 3501 6.4.5. *result_r must be released with
- * mail_section_result_free(). Never fails.
+ * mail_section_result_free(). Never fails; if msg_len differs from the
+ * size the tree was parsed for (a stale cache), the result is empty.
  */
 void mail_section_fetch(const struct mail_tree *tree, const char *msg,
 			size_t msg_len, const struct mail_section *section,
