@@ -486,8 +486,9 @@ void store_flags_result_free(struct store_flags_result *result);
 
 /*
  * STORE (RFC 3501 6.4.6): applies op with flags+keywords to the messages in
- * the ranges. unchangedsince is 0 for none, else RFC 7162 UNCHANGEDSINCE: a
- * message whose modseq is greater is left alone and reported in modified.
+ * the ranges. unchangedsince is NULL for none, else RFC 7162 UNCHANGEDSINCE
+ * (0 is a valid value that every message fails): a message whose modseq is
+ * greater is left alone and reported in modified.
  * All changed messages get one new modseq (highestmodseq + 1); unchanged ones
  * keep theirs. Free the result with store_flags_result_free.
  */
@@ -495,7 +496,7 @@ int store_flags_update(struct store *store, int64_t mailbox_id,
 		       const struct store_uid_range *ranges, size_t range_count,
 		       enum store_flags_op op, uint32_t flags,
 		       const char *const *keywords, size_t keyword_count,
-		       uint64_t unchangedsince,
+		       const uint64_t *unchangedsince,
 		       struct store_flags_result *result_r,
 		       const char **error_r);
 
