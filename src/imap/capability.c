@@ -26,8 +26,10 @@ static const struct capability {
 	{ "AUTH=SCRAM-SHA-256", "7677", CAP_NOT_AUTHENTICATED },
 	{ "ENABLE", "5161", CAP_ALWAYS },
 	{ "ID", "2971", CAP_ALWAYS },
+	{ "IDLE", "2177", CAP_ALWAYS },
 	{ "LITERAL+", "7888", CAP_ALWAYS },
 	{ "SASL-IR", "4959", CAP_NOT_AUTHENTICATED },
+	{ "UNSELECT", "3691", CAP_ALWAYS },
 };
 
 static bool capability_applies(const struct capability *cap,

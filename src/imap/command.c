@@ -18,12 +18,20 @@
 static const struct command_def command_table[] = {
 	{ "AUTHENTICATE", NOT_AUTH, 0, cmd_authenticate },
 	{ "CAPABILITY", ANY_STATE, 0, cmd_capability },
+	{ "CHECK", SELECTED, 0, cmd_noop },
+	{ "CLOSE", SELECTED, 0, cmd_close },
 	{ "ENABLE", SESSION_AUTHENTICATED, 0, cmd_enable },
+	{ "EXAMINE", AUTHED, 0, cmd_examine },
+	{ "FETCH", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_fetch },
 	{ "ID", ANY_STATE, 0, cmd_id },
+	{ "IDLE", AUTHED, 0, cmd_idle },
 	{ "LOGIN", NOT_AUTH, 0, cmd_login },
 	{ "LOGOUT", ANY_STATE, 0, cmd_logout },
 	{ "NOOP", ANY_STATE, 0, cmd_noop },
+	{ "SELECT", AUTHED, 0, cmd_select },
 	{ "STARTTLS", NOT_AUTH, 0, cmd_starttls },
+	{ "UID FETCH", SELECTED, 0, cmd_fetch },
+	{ "UNSELECT", SELECTED, 0, cmd_unselect },
 	{ "XQUIREVERSION", ANY_STATE, 0, cmd_xquireversion },
 };
 

@@ -74,5 +74,6 @@ bool command_bad(struct command *cmd, const char *code, const char *fmt, ...)
 /* Handlers, one file per command family (cmd-*.c). */
 command_fn cmd_capability, cmd_noop, cmd_logout, cmd_login, cmd_authenticate,
 	cmd_starttls, cmd_id, cmd_enable, cmd_xquireversion;
+command_fn cmd_select, cmd_examine, cmd_close, cmd_unselect, cmd_idle, cmd_fetch;
 
 #endif

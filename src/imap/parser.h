@@ -103,7 +103,7 @@ struct imap_arg {
 	 * O_TMPFILE: linkat("/proc/self/fd/N", ..., AT_SYMLINK_FOLLOW) gives
 	 * it a name (fsync is the caller's business). */
 	int fd;
-	uint64_t size;
+	uint64_t size;	/* set for LITERAL too (== len) */
 	unsigned char sha256[32];
 	/* LIST: the elements. */
 	struct imap_arg *list;
@@ -191,7 +191,8 @@ void imap_parser_set_utf8(struct imap_parser *p, bool utf8_quoted);
  *
  * Errors. Syntax errors are found when their line is complete, so ERROR
  * is returned with the line consumed through its LF; "Line too long" is
- * returned as soon as the line passes max_line_length. The parser then
+ * returned as soon as the line passes max_line_length (plus one byte for
+ * the CR), and a failed write to a spill file as soon as it happens. The parser then
  * skips the rest of that command without buffering it: the rest of the
  * line, and, when that line ends with a non-synchronizing literal
  * announcement "{N+}" (or the invalid "{N-}"), those N bytes as data --

@@ -479,6 +479,52 @@ static void test_fatal(void **state)
 	imap_parser_free(&p);
 }
 
+/* Random token soup: whatever it is, chunking must not change the events. */
+static void test_random_chunking(void **state)
+{
+	(void)state;
+	static const char *const pieces[] = {
+		"NOOP", " ", " ", "\r\n", "\n", "(", ")", "\"", "\\",
+		"{3+}\r\n", "{2}\r\n", "{0+}\r\n", "{5-}\r\n", "~{1+}\r\n",
+		"{99999999999}\r\n", "{1", "+}", "\r", "abc", "BODY[", "]",
+		"<0.5>", "\xc3\xa9", "*", "UID", "x", "\t", "{", "}",
+	};
+	struct imap_parser_limits lim = { .max_line_length = 40,
+					  .max_list_depth = 3,
+					  .max_args = 8 };
+	uint32_t seed = 12345;
+	struct buf in = BUF_INIT;
+	for (int iter = 0; iter < 3000; iter++) {
+		buf_reset(&in);
+		for (int cmd = 0; cmd < 3; cmd++) {
+			buf_printf(&in, "t%d X ", cmd);
+			seed = seed * 1103515245 + 12345;
+			int n = (int)((seed >> 16) % 10);
+			for (int i = 0; i < n; i++) {
+				seed = seed * 1103515245 + 12345;
+				const char *piece = pieces[(seed >> 16) %
+					(sizeof(pieces) / sizeof(pieces[0]))];
+				buf_append_str(&in, piece);
+				if ((seed >> 8) % 5 == 0)
+					buf_append_char(&in, ' ');
+				if ((seed >> 8) % 97 == 0)
+					buf_append_char(&in, '\0');
+			}
+			buf_append_str(&in, "\r\n");
+		}
+		struct buf a = BUF_INIT, b = BUF_INIT, c = BUF_INIT;
+		run(in.data, in.len, in.len, &lim, true, &a);
+		run(in.data, in.len, 1, &lim, true, &b);
+		run(in.data, in.len, 3, &lim, true, &c);
+		assert_string_equal(buf_cstr(&a), buf_cstr(&b));
+		assert_string_equal(buf_cstr(&a), buf_cstr(&c));
+		buf_free(&a);
+		buf_free(&b);
+		buf_free(&c);
+	}
+	buf_free(&in);
+}
+
 /* ---- literals spilled to a temporary file ---- */
 
 static void sha256(const void *data, size_t len, unsigned char out[32])
@@ -752,6 +798,7 @@ int main(void)
 		cmocka_unit_test(test_error_swallows_nonsync_literal),
 		cmocka_unit_test(test_toobig),
 		cmocka_unit_test(test_fatal),
+		cmocka_unit_test(test_random_chunking),
 		cmocka_unit_test(test_spill),
 		cmocka_unit_test(test_spill_failure),
 		cmocka_unit_test(test_read_line),

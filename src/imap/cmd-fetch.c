@@ -1,0 +1,400 @@
+/*
+ * FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8; RFC 3516 BINARY).
+ *
+ * Responses are written message by message; a body literal is sent from
+ * the mapped blob in chunks, and whenever the connection's output passes
+ * its soft limit the command suspends and resumes where it stopped when
+ * the client has read (DESIGN.md: large bodies are streamed, never loaded
+ * whole into memory, and a slow reader cannot make the server buffer more
+ * than a bound).
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/imapdate.h"
+#include "core/log.h"
+#include "imap/command.h"
+#include "imap/fetch-items.h"
+#include "imap/message.h"
+#include "imap/view.h"
+#include "mail/mime.h"
+#include "mail/section.h"
+#include "net/conn.h"
+#include "store/store.h"
+
+#define FETCH_CHUNK 65536
+
+struct fetch_ctx {
+	struct fetch_items items;
+	uint32_t *seqs;
+	size_t count;
+	size_t pos;
+	struct store_message_list records;
+	size_t record_pos;
+	/* Sequence numbers whose \Seen this command set: their FLAGS go out
+	 * with the response (RFC 3501 6.4.5). Ascending. */
+	uint32_t *seen_set;
+	size_t seen_count;
+
+	/* The message being written. */
+	bool in_message;
+	size_t item_pos;
+	struct message msg;
+	const struct store_message *record;
+	/* A literal being streamed: from the mapping or from owned bytes. */
+	const char *literal;
+	size_t literal_left;
+	struct buf owned;
+
+	bool missing;		/* some messages were expunged meanwhile */
+	bool unknown_cte;	/* a BINARY part had an unknown encoding */
+	bool failed;
+};
+
+static void fetch_ctx_free(void *ptr)
+{
+	struct fetch_ctx *ctx = ptr;
+	fetch_items_free(&ctx->items);
+	free(ctx->seqs);
+	free(ctx->seen_set);
+	store_message_list_free(&ctx->records);
+	message_release(&ctx->msg);
+	buf_free(&ctx->owned);
+	free(ctx);
+}
+
+static bool seq_in(const uint32_t *seqs, size_t count, uint32_t seq)
+{
+	size_t lo = 0, hi = count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (seqs[mid] < seq)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < count && seqs[lo] == seq;
+}
+
+/* Sets \Seen on the unseen messages a non-PEEK body fetch touches, before
+ * any response, so the FLAGS sent are the new ones. */
+static int fetch_set_seen(struct command *cmd, struct fetch_ctx *ctx)
+{
+	struct mailbox_view *view = cmd->session->view;
+	uint32_t *unseen = xmalloc((ctx->count + 1) * sizeof(uint32_t));
+	size_t n = 0;
+
+	for (size_t i = 0; i < ctx->count; i++) {
+		const struct view_msg *m = &view->msgs[ctx->seqs[i] - 1];
+		if (!(m->flags & (STORE_FLAG_SEEN | VIEW_FLAG_EXPUNGED)))
+			unseen[n++] = ctx->seqs[i];
+	}
+	if (n == 0) {
+		free(unseen);
+		return 0;
+	}
+	struct store_uid_range *ranges;
+	size_t range_count;
+	struct store_flags_result result;
+	const char *error;
+	mailbox_view_uid_ranges(view, unseen, n, &ranges, &range_count);
+	int r = store_flags_update(session_store(cmd->session), view->mailbox_id,
+				   ranges, range_count, STORE_FLAGS_ADD,
+				   STORE_FLAG_SEEN, NULL, 0, 0, &result, &error);
+	free(ranges);
+	if (r != STORE_OK) {
+		free(unseen);
+		log_warn(session_id(cmd->session), "cannot set \\Seen: %s", error);
+		return r;
+	}
+	for (size_t i = 0; i < result.msgs.count; i++) {
+		const struct store_msg *m = &result.msgs.msgs[i];
+		uint32_t seq = mailbox_view_seq_of(view, m->uid);
+		if (seq != 0 && m->changed)
+			mailbox_view_set_flags(view, seq, m->flags, m->keywords, m->modseq);
+	}
+	store_flags_result_free(&result);
+	ctx->seen_set = unseen;
+	ctx->seen_count = n;
+	return 0;
+}
+
+static void fetch_write_literal_start(struct command *cmd, struct fetch_ctx *ctx,
+				      const char *data, size_t len, bool literal8)
+{
+	struct buf head = BUF_INIT;
+	if (len == 0) {
+		session_write_str(cmd->session, "\"\"");
+		buf_free(&head);
+		return;
+	}
+	buf_printf(&head, "%s{%zu}\r\n", literal8 ? "~" : "", len);
+	session_write(cmd->session, head.data, head.len);
+	buf_free(&head);
+	ctx->literal = data;
+	ctx->literal_left = len;
+}
+
+/* Sends literal bytes until done or the output is full. True when done. */
+static bool fetch_stream_literal(struct command *cmd, struct fetch_ctx *ctx)
+{
+	while (ctx->literal_left > 0) {
+		size_t n = ctx->literal_left < FETCH_CHUNK ? ctx->literal_left : FETCH_CHUNK;
+		session_write(cmd->session, ctx->literal, n);
+		ctx->literal += n;
+		ctx->literal_left -= n;
+		if (ctx->literal_left > 0 && conn_output_full(cmd->session->conn))
+			return false;
+	}
+	buf_reset(&ctx->owned);
+	return true;
+}
+
+static void fetch_write_section(struct command *cmd, struct fetch_ctx *ctx,
+				const struct fetch_item *item)
+{
+	struct mail_section_result res;
+	size_t off = 0, len;
+
+	mail_section_fetch(ctx->msg.tree, ctx->msg.data, ctx->msg.size,
+			   &item->section, &res);
+	len = res.size;
+	if (item->partial)
+		mail_section_partial(res.size, item->origin, item->octets, &off, &len);
+	const char *ptr = mail_section_result_ptr(&res, ctx->msg.data) + off;
+	if (res.generated) {
+		/* Generated bytes must outlive a suspension. */
+		buf_reset(&ctx->owned);
+		buf_append(&ctx->owned, ptr, len);
+		ptr = ctx->owned.data;
+	}
+	mail_section_result_free(&res);
+	fetch_write_literal_start(cmd, ctx, ptr, len, false);
+}
+
+static void fetch_write_binary(struct command *cmd, struct fetch_ctx *ctx,
+			       const struct fetch_item *item, struct buf *line)
+{
+	buf_reset(&ctx->owned);
+	if (mail_binary_fetch(ctx->msg.tree, ctx->msg.data, ctx->msg.size,
+			      item->section.path, item->section.path_len,
+			      &ctx->owned) != MAIL_BINARY_OK) {
+		ctx->unknown_cte = true;
+		buf_printf(line, "%s NIL", item->label);
+		return;
+	}
+	if (item->kind == FETCH_BINARY_SIZE) {
+		buf_printf(line, "%s %zu", item->label, ctx->owned.len);
+		buf_reset(&ctx->owned);
+		return;
+	}
+	size_t off = 0, len = ctx->owned.len;
+	if (item->partial)
+		mail_section_partial(ctx->owned.len, item->origin, item->octets, &off, &len);
+	buf_printf(line, "%s ", item->label);
+	session_write(cmd->session, line->data, line->len);
+	buf_reset(line);
+	bool has_nul = memchr(ctx->owned.data + off, '\0', len) != NULL;
+	fetch_write_literal_start(cmd, ctx, ctx->owned.data + off, len, has_nul);
+}
+
+/* Writes one item (a literal may be left to stream). */
+static void fetch_write_item(struct command *cmd, struct fetch_ctx *ctx,
+			     const struct fetch_item *item, uint32_t seq)
+{
+	const struct mailbox_view *view = cmd->session->view;
+	struct buf line = BUF_INIT;
+
+	if (ctx->item_pos > 0)
+		buf_append_char(&line, ' ');
+	switch (item->kind) {
+	case FETCH_FLAGS:
+		buf_append_str(&line, "FLAGS ");
+		mailbox_view_write_flags(view, seq, &line);
+		break;
+	case FETCH_UID:
+		buf_printf(&line, "UID %u", view->msgs[seq - 1].uid);
+		break;
+	case FETCH_INTERNALDATE:
+		buf_append_str(&line, "INTERNALDATE \"");
+		imapdate_format_datetime(ctx->record->internaldate,
+					 ctx->record->tz_offset_min, &line);
+		buf_append_char(&line, '"');
+		break;
+	case FETCH_RFC822_SIZE:
+		buf_printf(&line, "RFC822.SIZE %llu", (unsigned long long)ctx->record->size);
+		break;
+	case FETCH_ENVELOPE:
+		buf_append_str(&line, "ENVELOPE ");
+		buf_append(&line, ctx->msg.tree->envelope.data, ctx->msg.tree->envelope.len);
+		break;
+	case FETCH_BODY:
+		buf_append_str(&line, "BODY ");
+		buf_append(&line, ctx->msg.tree->body.data, ctx->msg.tree->body.len);
+		break;
+	case FETCH_BODYSTRUCTURE:
+		buf_append_str(&line, "BODYSTRUCTURE ");
+		buf_append(&line, ctx->msg.tree->bodystructure.data,
+			   ctx->msg.tree->bodystructure.len);
+		break;
+	case FETCH_SECTION:
+		buf_printf(&line, "%s ", item->label);
+		session_write(cmd->session, line.data, line.len);
+		buf_reset(&line);
+		fetch_write_section(cmd, ctx, item);
+		break;
+	case FETCH_BINARY:
+	case FETCH_BINARY_SIZE:
+		fetch_write_binary(cmd, ctx, item, &line);
+		break;
+	}
+	session_write(cmd->session, line.data, line.len);
+	buf_free(&line);
+}
+
+/* Finds the store record of uid (records and seqs both ascend). */
+static const struct store_message *fetch_find_record(struct fetch_ctx *ctx, uint32_t uid)
+{
+	while (ctx->record_pos < ctx->records.count &&
+	       ctx->records.msgs[ctx->record_pos].uid < uid)
+		ctx->record_pos++;
+	if (ctx->record_pos < ctx->records.count &&
+	    ctx->records.msgs[ctx->record_pos].uid == uid)
+		return &ctx->records.msgs[ctx->record_pos];
+	return NULL;
+}
+
+/* Starts message pos: false when it is skipped (expunged meanwhile). */
+static bool fetch_begin_message(struct command *cmd, struct fetch_ctx *ctx)
+{
+	const struct mailbox_view *view = cmd->session->view;
+	uint32_t seq = ctx->seqs[ctx->pos];
+	const struct view_msg *vm = &view->msgs[seq - 1];
+	const char *error;
+
+	if (vm->flags & VIEW_FLAG_EXPUNGED) {
+		ctx->missing = true;
+		return false;
+	}
+	ctx->record = NULL;
+	if (ctx->items.needs_record) {
+		ctx->record = fetch_find_record(ctx, vm->uid);
+		if (ctx->record == NULL) {
+			ctx->missing = true;
+			return false;
+		}
+	}
+	if (ctx->items.needs_tree &&
+	    message_load(session_store(cmd->session), ctx->record->blob_id,
+			 ctx->record->size, true, ctx->items.needs_body,
+			 &ctx->msg, &error) != STORE_OK) {
+		log_warn(session_id(cmd->session), "FETCH of uid %u: %s", vm->uid, error);
+		message_release(&ctx->msg);
+		ctx->failed = true;
+		return false;
+	}
+	struct buf head = BUF_INIT;
+	buf_printf(&head, "* %u FETCH (", seq);
+	session_write(cmd->session, head.data, head.len);
+	buf_free(&head);
+	ctx->in_message = true;
+	ctx->item_pos = 0;
+	return true;
+}
+
+static void fetch_end_message(struct command *cmd, struct fetch_ctx *ctx)
+{
+	uint32_t seq = ctx->seqs[ctx->pos];
+	bool flags_requested = false;
+	for (size_t i = 0; i < ctx->items.count; i++)
+		flags_requested |= ctx->items.items[i].kind == FETCH_FLAGS;
+	if (!flags_requested && seq_in(ctx->seen_set, ctx->seen_count, seq)) {
+		struct buf line = BUF_INIT;
+		buf_append_str(&line, " FLAGS ");
+		mailbox_view_write_flags(cmd->session->view, seq, &line);
+		session_write(cmd->session, line.data, line.len);
+		buf_free(&line);
+	}
+	session_write_str(cmd->session, ")\r\n");
+	message_release(&ctx->msg);
+	ctx->in_message = false;
+}
+
+static bool fetch_finish(struct command *cmd, struct fetch_ctx *ctx)
+{
+	if (ctx->unknown_cte)
+		return command_no(cmd, "UNKNOWN-CTE", "Unknown Content-Transfer-Encoding");
+	if (ctx->failed)
+		return command_no(cmd, "SERVERBUG", "Some messages could not be read");
+	if (ctx->missing)
+		return command_no(cmd, "EXPUNGEISSUED",
+				  "Some of the requested messages no longer exist");
+	return command_ok(cmd, NULL, "Fetch completed");
+}
+
+static bool fetch_continue(struct command *cmd)
+{
+	struct fetch_ctx *ctx = cmd->ctx;
+	struct conn *conn = cmd->session->conn;
+
+	while (ctx->pos < ctx->count) {
+		if (!ctx->in_message && !fetch_begin_message(cmd, ctx)) {
+			ctx->pos++;
+			continue;
+		}
+		while (ctx->item_pos < ctx->items.count || ctx->literal_left > 0) {
+			if (ctx->literal_left > 0) {
+				if (!fetch_stream_literal(cmd, ctx))
+					goto suspend;
+				continue;
+			}
+			fetch_write_item(cmd, ctx, &ctx->items.items[ctx->item_pos],
+					 ctx->seqs[ctx->pos]);
+			ctx->item_pos++;
+		}
+		fetch_end_message(cmd, ctx);
+		ctx->pos++;
+		if (conn_output_full(conn))
+			goto suspend;
+	}
+	return fetch_finish(cmd, ctx);
+suspend:
+	cmd->resume = fetch_continue;
+	cmd->wait_output = true;
+	return false;
+}
+
+bool cmd_fetch(struct command *cmd)
+{
+	struct session *s = cmd->session;
+	bool uid = cmd->def->name[0] == 'U';
+	const char *error = NULL;
+
+	if (cmd->args_count != 2 || cmd->args[0].type != IMAP_ARG_ATOM)
+		return command_bad(cmd, NULL, "FETCH needs a sequence set and items");
+	struct fetch_ctx *ctx = xcalloc(1, sizeof(*ctx));
+	cmd->ctx = ctx;
+	cmd->ctx_free = fetch_ctx_free;
+	if (fetch_items_parse(&cmd->args[1], uid, &ctx->items, &error) < 0)
+		return command_bad(cmd, NULL, "%s", error);
+	if (mailbox_view_resolve(s->view, cmd->args[0].str, cmd->args[0].len, uid,
+				 &ctx->seqs, &ctx->count, &error) < 0)
+		return command_bad(cmd, NULL, "%s", error);
+	if (ctx->count == 0)
+		return command_ok(cmd, NULL, "Fetch completed (no messages)");
+
+	if (ctx->items.sets_seen && !s->view->readonly &&
+	    fetch_set_seen(cmd, ctx) != 0)
+		return command_no(cmd, "UNAVAILABLE", "Cannot set \\Seen now");
+	if (ctx->items.needs_record) {
+		struct store_uid_range *ranges;
+		size_t range_count;
+		mailbox_view_uid_ranges(s->view, ctx->seqs, ctx->count, &ranges, &range_count);
+		int r = store_messages_get(session_store(s), s->view->mailbox_id,
+					   ranges, range_count, &ctx->records, &error);
+		free(ranges);
+		if (r != STORE_OK)
+			return command_no(cmd, store_error_code(r), "%s", error);
+	}
+	return fetch_continue(cmd);
+}

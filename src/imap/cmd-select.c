@@ -1,0 +1,35 @@
+/* SELECT and EXAMINE (RFC 3501 6.3.1, 6.3.2). */
+#include "imap/command.h"
+#include "imap/view.h"
+#include "store/store.h"
+
+static bool select_mailbox(struct command *cmd, bool readonly)
+{
+	struct session *s = cmd->session;
+	const char *name, *error = NULL;
+	size_t len;
+
+	if (cmd->args_count != 1 || !imap_arg_as_astring(&cmd->args[0], &name, &len))
+		return command_bad(cmd, NULL, "%s needs a mailbox name",
+				   readonly ? "EXAMINE" : "SELECT");
+	/* RFC 3501 6.3.1: a SELECT, even a failing one, first leaves the
+	 * mailbox that was selected. */
+	mailbox_view_close(s);
+	int r = mailbox_view_open(s, name, readonly, &error);
+	if (r == STORE_ENONEXISTENT)
+		return command_no(cmd, "NONEXISTENT", "Mailbox does not exist");
+	if (r != STORE_OK)
+		return command_no(cmd, store_error_code(r), "%s", error);
+	return command_ok(cmd, readonly ? "READ-ONLY" : "READ-WRITE",
+			  "%s completed", readonly ? "Examine" : "Select");
+}
+
+bool cmd_select(struct command *cmd)
+{
+	return select_mailbox(cmd, false);
+}
+
+bool cmd_examine(struct command *cmd)
+{
+	return select_mailbox(cmd, true);
+}

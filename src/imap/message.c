@@ -1,0 +1,96 @@
+#include "imap/message.h"
+
+#include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include "core/buf.h"
+#include "core/log.h"
+#include "mail/cache.h"
+#include "mail/mime.h"
+#include "store/store.h"
+
+static int message_map(struct store *st, struct message *msg, const char **error_r)
+{
+	int fd;
+	uint64_t size;
+	int r = store_blob_open(st, msg->blob_id, &fd, &size, error_r);
+	if (r != STORE_OK)
+		return r;
+	msg->size = (size_t)size;
+	if (size == 0) {
+		close(fd);
+		msg->data = "";
+		return STORE_OK;
+	}
+	void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
+	close(fd);
+	if (map == MAP_FAILED) {
+		*error_r = "cannot map message file";
+		return STORE_EUNAVAILABLE;
+	}
+	msg->map_ = map;
+	msg->data = map;
+	return STORE_OK;
+}
+
+static void message_cache_store(struct store *st, int64_t blob_id,
+				const struct mail_tree *tree)
+{
+	struct buf record = BUF_INIT;
+	const char *error;
+	mail_tree_serialize(tree, &record);
+	if (store_blob_cache_put(st, blob_id, record.data, record.len, &error) != STORE_OK)
+		log_warn(NULL, "cannot cache the parse of blob %lld: %s",
+			 (long long)blob_id, error);
+	buf_free(&record);
+}
+
+static bool message_tree_from_cache(struct store *st, struct message *msg)
+{
+	struct buf record = BUF_INIT;
+	const char *error;
+	bool ok = false;
+	if (store_blob_cache_get(st, msg->blob_id, &record, &error) == STORE_OK)
+		ok = mail_tree_deserialize(record.data, record.len, msg->size,
+					   &msg->tree, &error) == 0;
+	buf_free(&record);
+	return ok;
+}
+
+int message_load(struct store *st, int64_t blob_id, uint64_t size,
+		 bool need_tree, bool need_body, struct message *msg,
+		 const char **error_r)
+{
+	memset(msg, 0, sizeof(*msg));
+	msg->blob_id = blob_id;
+	msg->size = (size_t)size;
+	if (need_tree && message_tree_from_cache(st, msg))
+		need_tree = false;
+	if (need_body || need_tree) {
+		int r = message_map(st, msg, error_r);
+		if (r != STORE_OK)
+			return r;
+	}
+	if (need_tree) {
+		msg->tree = mail_mime_parse(msg->data, msg->size);
+		message_cache_store(st, blob_id, msg->tree);
+	}
+	return STORE_OK;
+}
+
+void message_release(struct message *msg)
+{
+	if (msg->map_ != NULL)
+		munmap(msg->map_, msg->size);
+	mail_tree_free(&msg->tree);
+	memset(msg, 0, sizeof(*msg));
+}
+
+void message_cache_fill(struct store *st, int64_t blob_id, const char *data,
+			size_t size)
+{
+	struct mail_tree *tree = mail_mime_parse(data, size);
+	message_cache_store(st, blob_id, tree);
+	mail_tree_free(&tree);
+}

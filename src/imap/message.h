@@ -1,0 +1,44 @@
+#ifndef QUIRE_IMAP_MESSAGE_H
+#define QUIRE_IMAP_MESSAGE_H
+/*
+ * One stored message as FETCH and SEARCH need it: the parsed MIME tree
+ * (from the store's parse cache, so FETCH never re-parses) and, only when
+ * a command needs the bytes, the body mapped read-only from its blob file.
+ * Mapping instead of reading keeps a 50 MB attachment out of the heap; the
+ * writer sends it from the mapping in chunks.
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+struct mail_tree;
+struct store;
+
+struct message {
+	int64_t blob_id;
+	const char *data;	/* NULL until mapped */
+	size_t size;
+	struct mail_tree *tree;	/* NULL until loaded */
+	void *map_;		/* private */
+};
+
+/*
+ * Loads what is asked for a message of the given blob and size: the tree
+ * (need_tree) and/or the bytes (need_body). A missing or stale cache entry
+ * is rebuilt from the bytes and stored. Returns 0, or a store error with
+ * *error_r. Release with message_release even after an error.
+ */
+int message_load(struct store *st, int64_t blob_id, uint64_t size,
+		 bool need_tree, bool need_body, struct message *msg,
+		 const char **error_r);
+void message_release(struct message *msg);
+
+/*
+ * Parses a message just stored and caches its tree, so the first FETCH
+ * finds it ready ("parse once at delivery"). Failures only cost a later
+ * parse, so they are logged, not returned.
+ */
+void message_cache_fill(struct store *st, int64_t blob_id, const char *data,
+			size_t size);
+
+#endif

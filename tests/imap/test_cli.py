@@ -1,0 +1,71 @@
+"""Issue 2: the command-line contract and configuration errors."""
+import os
+import subprocess
+
+from conftest import QUIRE, quire
+
+
+def run(args, **kw):
+    return subprocess.run([QUIRE] + args, capture_output=True, timeout=60, **kw)
+
+
+def test_help_documents_commands_and_keys():
+    res = run(["--help"])
+    assert res.returncode == 0
+    out = res.stdout.decode()
+    for word in ("serve", "user", "deliver", "data_dir", "imap_listen",
+                 "imaps_listen", "tls_cert", "workers", "plaintext_auth"):
+        assert word in out
+    for cmd in ("serve", "user", "deliver"):
+        res = run([cmd, "--help"])
+        assert res.returncode == 0 and b"usage: quire " + cmd.encode() in res.stdout
+
+
+def test_unknown_command():
+    res = run(["frobnicate"])
+    assert res.returncode == 64 and b"unknown command" in res.stderr
+
+
+def test_config_errors_name_file_line_key(tmp_path):
+    conf = tmp_path / "quire.conf"
+    conf.write_text("# comment\ndata_dir = %s\nworkers = lots\n" % (tmp_path / "d"))
+    res = run(["serve", "-c", str(conf)])
+    assert res.returncode != 0
+    assert ("%s:3" % conf).encode() in res.stderr and b"workers" in res.stderr
+    conf.write_text("no_such_key = 1\n")
+    res = run(["serve", "-c", str(conf)])
+    assert res.returncode != 0 and b"no_such_key" in res.stderr and b":1" in res.stderr
+    res = run(["serve", "-o", "plaintext_auth=sometimes"])
+    assert res.returncode != 0 and b"plaintext_auth" in res.stderr
+
+
+def test_user_add_list_passwd_del(tmp_path):
+    d = str(tmp_path / "data")
+    quire(["user", "add", "dave", "--password-stdin"], d, stdin=b"pw1\n")
+    res = quire(["user", "add", "dave", "--password-stdin"], d, stdin=b"pw1\n", check=False)
+    assert res.returncode != 0
+    assert quire(["user", "list"], d).stdout.split() == [b"dave"]
+    quire(["user", "passwd", "dave", "--password-stdin"], d, stdin=b"pw2\n")
+    res = quire(["user", "passwd", "nobody", "--password-stdin"], d, stdin=b"x\n", check=False)
+    assert res.returncode == 67
+    quire(["user", "del", "dave"], d)
+    assert quire(["user", "list"], d).stdout == b""
+    res = quire(["user", "add", "bad/name", "--password-stdin"], d, stdin=b"x\n", check=False)
+    assert res.returncode != 0
+
+
+def test_passwd_changes_login(server):
+    server.quire(["user", "passwd", "alice", "--password-stdin"], stdin=b"new-secret\n")
+    c = server.raw()
+    _, tagged = c.command("LOGIN alice alice-secret")
+    assert b"NO" in tagged
+    c.login("alice", "new-secret")
+
+
+def test_deliver_exit_codes(server):
+    ok = server.quire(["deliver", "alice"], stdin=b"Subject: hi\r\n\r\nbody\r\n", check=False)
+    assert ok.returncode == 0
+    unknown = server.quire(["deliver", "nobody"], stdin=b"x\r\n", check=False)
+    assert unknown.returncode == 67
+    usage = server.quire(["deliver"], stdin=b"x", check=False)
+    assert usage.returncode == 64
