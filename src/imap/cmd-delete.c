@@ -38,7 +38,7 @@ bool cmd_delete(struct command *cmd)
 	 * 7.1 names the code. */
 	if (r == STORE_ECANNOT && (mailbox.attrs & STORE_MBOX_NOSELECT))
 		return command_no(cmd, "HASCHILDREN",
-				  "Mailbox has children and holds no messages");
+				  "Name has inferior hierarchical names and is \\Noselect");
 	if (r != STORE_OK)
 		return mailbox_name_reply_store_error(cmd, r, error);
 	/* The selected mailbox lost all its messages (or its existence):

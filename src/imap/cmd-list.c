@@ -181,7 +181,8 @@ static void collect(struct list_run *run)
 			add_parents(run, e->name);
 		}
 	}
-	qsort(run->items, run->count, sizeof(*run->items), item_cmp);
+	if (run->count > 1)
+		qsort(run->items, run->count, sizeof(*run->items), item_cmp);
 }
 
 static const struct {
@@ -313,7 +314,9 @@ static bool list_or_lsub(struct command *cmd, bool lsub)
 		buf_free(&full);
 		return mailbox_name_reply_store_error(cmd, r, error);
 	}
-	qsort(run.all.entries, run.all.count, sizeof(*run.all.entries), entry_cmp);
+	if (run.all.count > 1)
+		qsort(run.all.entries, run.all.count, sizeof(*run.all.entries),
+		      entry_cmp);
 	list_match_init(&run.match, full.data, full.len, MAILBOX_NAME_DELIM);
 	buf_free(&full);
 	collect(&run);
