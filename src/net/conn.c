@@ -8,12 +8,14 @@
 #include <arpa/inet.h>
 #include <assert.h>
 #include <errno.h>
+#include <limits.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <netinet/tcp.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -171,7 +173,8 @@ static void conn_timer_fired(struct worker *w, void *arg)
 
 void conn_set_idle_timeout(struct conn *c, unsigned seconds)
 {
-	c->idle_timeout_ms = seconds * 1000U;
+	c->idle_timeout_ms = seconds > UINT_MAX / 1000 ? UINT_MAX / 1000 * 1000 :
+		seconds * 1000U;
 	if (c->state == CONN_CLOSING || c->state == CONN_LINGER ||
 	    c->state == CONN_DEAD)
 		return;
@@ -323,7 +326,7 @@ static void conn_read(struct conn *c)
 
 void conn_pause_input(struct conn *c, bool paused)
 {
-	if (c->input_paused == paused)
+	if (c->input_paused == paused || c->state == CONN_DEAD)
 		return;
 	c->input_paused = paused;
 	if (!paused) {
@@ -448,6 +451,14 @@ static void begin_linger(struct conn *c)
 {
 	c->top->v->shutdown(c->top);
 	shutdown(c->fd, SHUT_WR);
+	/* When stopping, do not wait for clients' FIN if nothing unread is
+	 * queued: closing then sends no RST, and the restart is not held up. */
+	int unread = 0;
+	if (c->worker->stopping && ioctl(c->fd, FIONREAD, &unread) == 0 &&
+	    unread == 0) {
+		conn_abort(c, NULL);
+		return;
+	}
 	c->state = CONN_LINGER;
 	arm_timer(c, LINGER_MS);
 }
@@ -483,6 +494,9 @@ static void conn_destroy(struct conn *c)
 	log_info(c->session_id, "disconnect: %s (in=%llu out=%llu bytes)",
 		 c->close_reason, (unsigned long long)c->bytes_in,
 		 (unsigned long long)c->bytes_out);
+	/* Marked as scheduled, so nothing on_close calls can put the conn on
+	 * the ready list again. */
+	c->in_ready = true;
 	if (c->opened) {
 		c->opened = false;
 		ops_of(c)->on_close(c);

@@ -28,7 +28,11 @@ enum server_listener {
  * loads or generates the TLS certificate (net/tls.h) and creates (but does
  * not start) cfg->workers worker loops (0 = one per online CPU). After
  * binding it logs "listening imap 127.0.0.1:54321" / "listening imaps ..."
- * with the real port. ops must stay valid until server_free; cfg is only
+ * with the real port. max_connections / max_connections_per_ip of 0 mean
+ * unlimited; past a limit only the new connection is refused, with
+ * "* BYE Too many connections from your address" (per address) or
+ * "* BYE [UNAVAILABLE] ..." (server-wide); nothing is written on the
+ * implicit TLS port. ops must stay valid until server_free; cfg is only
  * read during this call.
  * Returns the server, or NULL with a message in *error_r (caller frees),
  * e.g. "cannot listen on 127.0.0.1:1143: Address already in use".

@@ -166,8 +166,10 @@ static void t_on_input(struct conn *conn)
 	struct buf *in = conn_input(conn);
 	stats_max(&stats.max_input, in->len);
 	for (;;) {
+		if (in->len == 0)
+			return;
 		char *eol = memchr(in->data, '\n', in->len);
-		if (eol == NULL || in->len == 0)
+		if (eol == NULL)
 			return;
 		size_t len = (size_t)(eol - in->data) + 1;
 		char *line = xstrndup(in->data, len - 1);
