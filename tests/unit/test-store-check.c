@@ -121,6 +121,23 @@ static void test_missing_blob_and_counters(void **state)
 	assert_int_equal(problems, 1); /* the lost file cannot be repaired */
 }
 
+static void test_failed_append_leaves_orphan(void **state)
+{
+	struct store_fixture *f = *state;
+	unsigned problems;
+	struct store_append_msg m = { .data = "never committed", .fd = -1,
+				      .size = 15 };
+
+	/* the body is written before the transaction that then fails */
+	assert_int_equal(store_append(f->store, 123456, &m, 1, NULL, NULL,
+				      NULL), STORE_ETRYCREATE);
+	assert_int_equal(testutil_blob_files(f), 1);
+	assert_int_equal(store_check(f->store, true, NULL, &problems, NULL),
+			 STORE_OK);
+	assert_int_equal(problems, 1);
+	assert_int_equal(testutil_blob_files(f), 0);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, testutil_setup, \
@@ -129,6 +146,7 @@ int main(void)
 		T(test_clean_store),
 		T(test_orphan_blob),
 		T(test_missing_blob_and_counters),
+		T(test_failed_append_leaves_orphan),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
