@@ -28,7 +28,10 @@ static const struct capability {
 	{ "ID", "2971", CAP_ALWAYS },
 	{ "IDLE", "2177", CAP_ALWAYS },
 	{ "LITERAL+", "7888", CAP_ALWAYS },
+	{ "MOVE", "6851", CAP_ALWAYS },
+	{ "MULTIAPPEND", "3502", CAP_ALWAYS },
 	{ "SASL-IR", "4959", CAP_NOT_AUTHENTICATED },
+	{ "UIDPLUS", "4315", CAP_ALWAYS },
 	{ "UNSELECT", "3691", CAP_ALWAYS },
 };
 
