@@ -168,7 +168,12 @@ static bool store_result_expected(const struct view_msg *vm,
 	return true;
 }
 
-/* Records the results in the view and writes the FETCH responses. */
+/*
+ * Records the results in the view, lets the view announce what is new to
+ * the client (a FLAGS response for a new keyword must come before a FETCH
+ * that uses it, RFC 3501 7.2.6; changes by other sessions), then writes
+ * the FETCH responses.
+ */
 static void store_report(struct command *cmd, const struct store_request *req,
 			 const struct store_msg_list *list)
 {
@@ -180,15 +185,21 @@ static void store_report(struct command *cmd, const struct store_request *req,
 	for (size_t i = 0; i < list->count; i++) {
 		const struct store_msg *m = &list->msgs[i];
 		uint32_t seq = mailbox_view_seq_of(view, m->uid);
+		if (seq != 0 && (!req->silent ||
+				 store_result_expected(&view->msgs[seq - 1], req, m)))
+			mailbox_view_set_flags(view, seq, m->flags, m->keywords,
+					       m->modseq);
+	}
+	/* No EXPUNGE here: the tagged reply's sync sends those when the
+	 * command allows it. */
+	mailbox_view_sync(s, false);
+	if (req->silent)
+		return;
+	for (size_t i = 0; i < list->count; i++) {
+		const struct store_msg *m = &list->msgs[i];
+		uint32_t seq = mailbox_view_seq_of(view, m->uid);
 		if (seq == 0)
 			continue;
-		if (req->silent) {
-			if (store_result_expected(&view->msgs[seq - 1], req, m))
-				mailbox_view_set_flags(view, seq, m->flags,
-						       m->keywords, m->modseq);
-			continue;
-		}
-		mailbox_view_set_flags(view, seq, m->flags, m->keywords, m->modseq);
 		/* RFC 3501 6.4.8: UID STORE's FETCH responses include UID. */
 		buf_printf(&out, "* %u FETCH (", seq);
 		if (uid)
