@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "imap/cmd-mailbox.h"
 #include "imap/session-private.h"
 
 #define ANY_STATE (SESSION_NOT_AUTHENTICATED | SESSION_AUTHENTICATED | SESSION_SELECTED)
@@ -22,25 +23,34 @@ static const struct command_def command_table[] = {
 	{ "CHECK", SELECTED, 0, cmd_noop },
 	{ "CLOSE", SELECTED, 0, cmd_close },
 	{ "COPY", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_copy },
+	{ "CREATE", AUTHED, 0, cmd_create },
+	{ "DELETE", AUTHED, 0, cmd_delete },
 	{ "ENABLE", SESSION_AUTHENTICATED, 0, cmd_enable },
 	{ "EXAMINE", AUTHED, 0, cmd_examine },
 	{ "EXPUNGE", SELECTED, 0, cmd_expunge },
 	{ "FETCH", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_fetch },
 	{ "ID", ANY_STATE, 0, cmd_id },
 	{ "IDLE", AUTHED, 0, cmd_idle },
+	{ "LIST", AUTHED, 0, cmd_list },
 	{ "LOGIN", NOT_AUTH, 0, cmd_login },
 	{ "LOGOUT", ANY_STATE, 0, cmd_logout },
+	{ "LSUB", AUTHED, 0, cmd_lsub },
 	{ "MOVE", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_move },
+	{ "NAMESPACE", AUTHED, 0, cmd_namespace },
 	{ "NOOP", ANY_STATE, 0, cmd_noop },
+	{ "RENAME", AUTHED, 0, cmd_rename },
 	{ "SELECT", AUTHED, 0, cmd_select },
 	{ "STARTTLS", NOT_AUTH, 0, cmd_starttls },
+	{ "STATUS", AUTHED, 0, cmd_status },
 	{ "STORE", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_store },
+	{ "SUBSCRIBE", AUTHED, 0, cmd_subscribe },
 	{ "UID COPY", SELECTED, 0, cmd_copy },
 	{ "UID EXPUNGE", SELECTED, 0, cmd_uid_expunge },
 	{ "UID FETCH", SELECTED, 0, cmd_fetch },
 	{ "UID MOVE", SELECTED, 0, cmd_move },
 	{ "UID STORE", SELECTED, 0, cmd_store },
 	{ "UNSELECT", SELECTED, 0, cmd_unselect },
+	{ "UNSUBSCRIBE", AUTHED, 0, cmd_unsubscribe },
 	{ "XQUIREVERSION", ANY_STATE, 0, cmd_xquireversion },
 };
 

@@ -2,6 +2,7 @@
  * limits, timers, posts, watches and shutdown. TLS is in test-net-tls.c. */
 #include "test-net-util.h"
 
+#include <signal.h>
 #include <sys/eventfd.h>
 
 static int imap_port(struct test_server *ts)
@@ -341,6 +342,30 @@ static void test_stop_says_bye_to_all(void **state)
 	test_server_finish(&ts);
 }
 
+static void test_sigterm_stops(void **state)
+{
+	(void)state;
+	struct test_server ts;
+	test_config(&ts);
+	test_server_start(&ts);
+	struct client *c = client_connect(imap_port(&ts));
+	assert_string_equal(client_line(c), "* OK hello");
+	/* workers run only after server_run installed its handlers, so the
+	 * signal cannot hit the default action (which would kill the test) */
+	struct post_probe probe = { 0 };
+	assert_int_equal(worker_post(server_worker(ts.server, 0), post_fn,
+				     &probe), 0);
+	assert_true(wait_for(&probe.done, 1));
+	assert_int_equal(pthread_kill(ts.thread, SIGTERM), 0);
+	pthread_join(ts.thread, NULL);
+	ts.running = false;
+	assert_int_equal(ts.run_ret, 0);
+	assert_string_equal(client_line(c), "* BYE shutting down");
+	assert_int_equal(atomic_load(&stats.shutdowns), 1);
+	client_free(c);
+	test_server_finish(&ts);
+}
+
 static void test_drop_privileges(void **state)
 {
 	(void)state;
@@ -378,6 +403,7 @@ int main(void)
 		cmocka_unit_test(test_worker_post),
 		cmocka_unit_test(test_watch_fd),
 		cmocka_unit_test(test_stop_says_bye_to_all),
+		cmocka_unit_test(test_sigterm_stops),
 		cmocka_unit_test(test_drop_privileges),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
