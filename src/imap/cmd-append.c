@@ -18,6 +18,7 @@
 #include "core/imapdate.h"
 #include "imap/command.h"
 #include "imap/flags.h"
+#include "imap/mailbox-name.h"
 #include "imap/seqset.h"
 #include "store/store.h"
 
@@ -142,18 +143,21 @@ static bool append_store(struct command *cmd, const char *name,
 		return command_no(cmd, "UNAVAILABLE", "Mail store unavailable");
 	int r = store_mailbox_lookup(st, cmd->session->user_id, name, &mailbox,
 				     &error);
-	/* RFC 3501 6.3.11: a missing destination gets [TRYCREATE]. */
+	/* RFC 3501 6.3.11: a missing destination gets [TRYCREATE]; a name
+	 * no mailbox can have ("") would make CREATE fail too. */
+	if (r == STORE_EINVALID)
+		return command_no(cmd, "NONEXISTENT", "Mailbox does not exist");
 	if (r == STORE_ENONEXISTENT)
 		r = STORE_ETRYCREATE;
 	if (r != STORE_OK)
-		return command_no(cmd, store_error_code(r), "%s", error);
+		return mailbox_name_reply_store_error(cmd, r, error);
 
 	uint32_t *uids = xmalloc(batch->count * sizeof(uint32_t));
 	r = store_append(st, mailbox.id, batch->msgs, batch->count, uids,
 			 &uidvalidity, &error);
 	if (r != STORE_OK) {
 		free(uids);
-		return command_no(cmd, store_error_code(r), "%s", error);
+		return mailbox_name_reply_store_error(cmd, r, error);
 	}
 	/* RFC 4315 3: APPENDUID uidvalidity uid-set; the store commits and
 	 * fsyncs before returning, so OK means durable. */
@@ -168,20 +172,21 @@ static bool append_store(struct command *cmd, const char *name,
 
 bool cmd_append(struct command *cmd)
 {
-	const char *name, *error = NULL;
-	size_t name_len;
+	const char *error = NULL;
 	struct append_batch batch;
+	struct buf name = BUF_INIT;
 
-	if (cmd->args_count < 2 ||
-	    !imap_arg_as_astring(&cmd->args[0], &name, &name_len))
+	if (cmd->args_count < 2)
 		return command_bad(cmd, NULL, "APPEND needs a mailbox and a message");
-	if (memchr(name, '\0', name_len) != NULL)
-		return command_bad(cmd, NULL, "Invalid mailbox name");
-	if (append_parse(cmd->args + 1, cmd->args_count - 1, &batch, &error) < 0) {
-		append_batch_free(&batch);
-		return command_bad(cmd, NULL, "%s", error);
+	if (!mailbox_name_arg(cmd, &cmd->args[0], MAILBOX_NAME_EXISTING, &name)) {
+		buf_free(&name);
+		return true;
 	}
-	append_store(cmd, name, &batch);
+	if (append_parse(cmd->args + 1, cmd->args_count - 1, &batch, &error) < 0)
+		command_bad(cmd, NULL, "%s", error);
+	else
+		append_store(cmd, buf_cstr(&name), &batch);
 	append_batch_free(&batch);
+	buf_free(&name);
 	return true;
 }

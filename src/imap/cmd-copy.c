@@ -17,6 +17,7 @@
 #include <string.h>
 
 #include "imap/command.h"
+#include "imap/mailbox-name.h"
 #include "imap/seqset.h"
 #include "imap/view.h"
 #include "store/store.h"
@@ -81,11 +82,16 @@ static bool copy_destination(struct command *cmd, const char *name,
 	}
 	int r = store_mailbox_lookup(st, cmd->session->user_id, name, &mailbox,
 				     &error);
-	/* RFC 3501 6.4.7: a missing destination gets [TRYCREATE]. */
+	/* RFC 3501 6.4.7: a missing destination gets [TRYCREATE]; a name
+	 * no mailbox can have ("") would make CREATE fail too. */
+	if (r == STORE_EINVALID) {
+		command_no(cmd, "NONEXISTENT", "Mailbox does not exist");
+		return false;
+	}
 	if (r == STORE_ENONEXISTENT)
 		r = STORE_ETRYCREATE;
 	if (r != STORE_OK) {
-		command_no(cmd, store_error_code(r), "%s", error);
+		mailbox_name_reply_store_error(cmd, r, error);
 		return false;
 	}
 	*mailbox_id_r = mailbox.id;
@@ -95,28 +101,29 @@ static bool copy_destination(struct command *cmd, const char *name,
 static bool copy_or_move(struct command *cmd, bool move)
 {
 	struct session *s = cmd->session;
-	const char *name;
-	size_t name_len;
+	struct buf name = BUF_INIT;
 	struct store_uid_range *ranges;
 	size_t range_count;
 	int64_t dst_id;
 
-	if (cmd->args_count != 2 ||
-	    !imap_arg_as_astring(&cmd->args[1], &name, &name_len) ||
-	    memchr(name, '\0', name_len) != NULL)
+	if (cmd->args_count != 2)
 		return command_bad(cmd, NULL, "%s needs a set and a mailbox",
 				   move ? "MOVE" : "COPY");
 	if (!copy_resolve(cmd, &ranges, &range_count))
 		return true;
+	bool name_ok = mailbox_name_arg(cmd, &cmd->args[1],
+					MAILBOX_NAME_EXISTING, &name);
+	bool dst_ok = name_ok && copy_destination(cmd, buf_cstr(&name), &dst_id);
+	buf_free(&name);
+	if (!dst_ok) {
+		free(ranges);
+		return true;
+	}
 	/* RFC 6851 3.3: MOVE expunges, which EXAMINE forbids (RFC 3501
 	 * 6.3.2); COPY only reads the source. */
 	if (move && s->view->readonly) {
 		free(ranges);
 		return command_no(cmd, "READ-ONLY", "Mailbox is read-only");
-	}
-	if (!copy_destination(cmd, name, &dst_id)) {
-		free(ranges);
-		return true;
 	}
 	if (range_count == 0) {
 		/* UID forms naming no existing message (RFC 3501 6.4.8). */
@@ -133,7 +140,7 @@ static bool copy_or_move(struct command *cmd, bool move)
 						 &error);
 	free(ranges);
 	if (r != STORE_OK)
-		return command_no(cmd, store_error_code(r), "%s", error);
+		return mailbox_name_reply_store_error(cmd, r, error);
 
 	struct buf code = BUF_INIT;
 	if (res.count > 0)

@@ -99,6 +99,24 @@ def test_append_to_missing_mailbox_is_trycreate(server):
     c.ok("NOOP")
 
 
+def test_append_mailbox_names(server):
+    c = login(server)
+    # INBOX in any case; a child of a special-use mailbox
+    _, tagged = append(c, message(1), "inbox")
+    assert b" OK [APPENDUID " in tagged
+    c.ok("CREATE Archive/2024")
+    _, tagged = append(c, message(2), '"Archive/2024"')
+    assert b" OK [APPENDUID " in tagged
+    # no mailbox can be called "": nothing to create either
+    _, tagged = append(c, message(3), '""')
+    assert b" NO " in tagged and b"TRYCREATE" not in tagged
+    # raw 8-bit is not modified UTF-7
+    _, tagged = c.command(b'APPEND "Caf\xc3\xa9" {3+}\r\nabc')
+    assert b" BAD " in tagged
+    _, tagged = c.command(b'STATUS INBOX (MESSAGES)')
+    assert b" OK " in tagged
+
+
 def test_append_sync_literal_waits_for_continuation(server):
     c = login(server)
     msg = message(7)
