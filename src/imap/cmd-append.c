@@ -17,6 +17,7 @@
 
 #include "core/imapdate.h"
 #include "imap/command.h"
+#include "imap/message.h"
 #include "imap/flags.h"
 #include "imap/mailbox-name.h"
 #include "imap/seqset.h"
@@ -159,6 +160,8 @@ static bool append_store(struct command *cmd, const char *name,
 		free(uids);
 		return mailbox_name_reply_store_error(cmd, r, error);
 	}
+	/* Parse once at delivery, so FETCH never has to. */
+	message_cache_fill_uids(st, mailbox.id, uids, batch->count);
 	/* RFC 4315 3: APPENDUID uidvalidity uid-set; the store commits and
 	 * fsyncs before returning, so OK means durable. */
 	struct buf code = BUF_INIT;
