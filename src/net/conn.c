@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -450,6 +451,14 @@ static void begin_linger(struct conn *c)
 {
 	c->top->v->shutdown(c->top);
 	shutdown(c->fd, SHUT_WR);
+	/* When stopping, do not wait for clients' FIN if nothing unread is
+	 * queued: closing then sends no RST, and the restart is not held up. */
+	int unread = 0;
+	if (c->worker->stopping && ioctl(c->fd, FIONREAD, &unread) == 0 &&
+	    unread == 0) {
+		conn_abort(c, NULL);
+		return;
+	}
 	c->state = CONN_LINGER;
 	arm_timer(c, LINGER_MS);
 }

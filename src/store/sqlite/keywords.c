@@ -69,7 +69,7 @@ void store_keywords_apply(const char *current, enum store_flags_op op,
 	}
 	if (op != STORE_FLAGS_ADD)
 		return;
-	for (p = change; *p != '\0';) {
+	for (p = change; p != NULL && *p != '\0';) {
 		const char *end = strchr(p, ' ');
 		size_t len = end ? (size_t)(end - p) : strlen(p);
 		if (!store_keywords_contain(current, p, len))
