@@ -317,6 +317,8 @@ static bool parse_key(struct parse_ctx *ctx, const struct imap_arg *args,
 		return fail(ctx, "Search program nested too deeply");
 	if (++ctx->prog->node_count > SEARCH_MAX_NODES)
 		return fail(ctx, "Search program too large");
+	if (*pos >= count)
+		return fail(ctx, "Missing search key");
 	const struct imap_arg *arg = &args[(*pos)++];
 	if (arg->type == IMAP_ARG_LIST)
 		return parse_and(ctx, arg->list, arg->list_count, depth + 1, node);
