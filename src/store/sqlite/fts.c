@@ -20,9 +20,11 @@ static const char sql_fts_unindexed[] =
 	"WHERE m.mailbox_id = ?1 AND NOT EXISTS "
 	"(SELECT 1 FROM fts_content c WHERE c.id = m.blob_id) "
 	"ORDER BY m.blob_id LIMIT ?2";
+/* The subquery runs the full-text query once; as a join, SQLite's planner
+ * would walk the mailbox and run MATCH once per message. */
 static const char sql_fts_match[] =
-	"SELECT m.uid FROM fts JOIN messages m ON m.blob_id = fts.rowid "
-	"WHERE fts MATCH ?2 AND m.mailbox_id = ?1 ORDER BY m.uid";
+	"SELECT uid FROM messages WHERE mailbox_id = ?1 AND blob_id IN "
+	"(SELECT rowid FROM fts WHERE fts MATCH ?2) ORDER BY uid";
 static const char sql_fts_text[] =
 	"SELECT header, body FROM fts WHERE rowid = ?1";
 
