@@ -338,10 +338,18 @@ def test_searchres_reset_by_select(client):
 
 
 def test_sort(client):
-    assert search(client, "(ARRIVAL) UTF-8 ALL", "SORT") == [1, 2, 3, 4, 5, 6]
-    # Delivered within the same second: equal INTERNALDATEs keep sequence
-    # order even reversed (RFC 5256 2.2: the tie-breaker is the sequence)
-    assert search(client, "(REVERSE ARRIVAL) UTF-8 ALL", "SORT") == [1, 2, 3, 4, 5, 6]
+    # ARRIVAL: deliveries may straddle a second; ties keep sequence order
+    # even reversed (RFC 5256 2.2: the tie-breaker is the sequence number)
+    import datetime
+    arrival = {}
+    for line in client.ok("FETCH 1:* INTERNALDATE"):
+        m = re.match(rb'\* (\d+) FETCH \(INTERNALDATE "([^"]+)"\)', line)
+        arrival[int(m.group(1))] = datetime.datetime.strptime(
+            m.group(2).decode().strip(), "%d-%b-%Y %H:%M:%S %z")
+    assert search(client, "(ARRIVAL) UTF-8 ALL", "SORT") == sorted(
+        arrival, key=lambda s: (arrival[s], s))
+    assert search(client, "(REVERSE ARRIVAL) UTF-8 ALL", "SORT") == sorted(
+        arrival, key=lambda s: (-arrival[s].timestamp(), s))
     # DATE: UTC sent date; no Date header means INTERNALDATE (now, last)
     assert search(client, "(DATE) UTF-8 ALL", "SORT") == [1, 3, 4, 6, 2, 5]
     assert search(client, "(REVERSE DATE) UTF-8 ALL", "SORT") == [5, 2, 6, 4, 3, 1]
