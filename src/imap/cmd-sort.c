@@ -184,7 +184,8 @@ bool cmd_sort(struct command *cmd)
 	free(seqs);
 	if (r != STORE_OK)
 		return command_no(cmd, store_error_code(r), "%s", error);
-	qsort_r(msgs, n, sizeof(*msgs), cmp_msgs, &prog);
+	if (n > 1)
+		qsort_r(msgs, n, sizeof(*msgs), cmp_msgs, &prog);
 
 	struct buf line = BUF_INIT;
 	buf_append_str(&line, "* SORT");

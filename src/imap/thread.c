@@ -129,7 +129,8 @@ static void sort_tree(struct tnode *n)
 {
 	for (size_t i = 0; i < n->nkids; i++)
 		sort_tree(n->kids[i]);
-	qsort(n->kids, n->nkids, sizeof(*n->kids), cmp_nodes);
+	if (n->nkids > 1)
+		qsort(n->kids, n->nkids, sizeof(*n->kids), cmp_nodes);
 }
 
 /* ---- ORDEREDSUBJECT ---- */
@@ -147,7 +148,8 @@ void thread_orderedsubject(struct sort_msg *msgs, size_t count, bool uid,
 	struct tnode root = { 0 };
 	struct tnode **nodes = xcalloc(count + 1, sizeof(*nodes));
 
-	qsort(msgs, count, sizeof(*msgs), cmp_subject_date);
+	if (count > 1)
+		qsort(msgs, count, sizeof(*msgs), cmp_subject_date);
 	struct tnode *head = NULL;
 	for (size_t i = 0; i < count; i++) {
 		struct tnode *n = nodes[i] = xcalloc(1, sizeof(*n));
@@ -159,7 +161,8 @@ void thread_orderedsubject(struct sort_msg *msgs, size_t count, bool uid,
 			kid_add(&root, n);
 		}
 	}
-	qsort(root.kids, root.nkids, sizeof(*root.kids), cmp_nodes);
+	if (root.nkids > 1)
+		qsort(root.kids, root.nkids, sizeof(*root.kids), cmp_nodes);
 	write_threads(&root, uid, out);
 	free(root.kids);
 	free_nodes(nodes, count);
@@ -342,7 +345,8 @@ static void merge_subjects(struct ref_ctx *ctx, struct tnode *root)
 	size_t k;
 	size_t total = root->nkids;
 	struct tnode **snapshot = xmalloc((total + 1) * sizeof(*snapshot));
-	memcpy(snapshot, root->kids, total * sizeof(*snapshot));
+	if (total > 0)
+		memcpy(snapshot, root->kids, total * sizeof(*snapshot));
 	for (k = 0; k < total; k++) {
 		struct tnode *cur = snapshot[k];
 		if (owned[k][0] == '\0' || cur->parent != root)
@@ -410,10 +414,11 @@ void thread_references(struct sort_msg *msgs, size_t count, bool uid,
 	/* Step 4: sort the root set (dummies by their sorted first child). */
 	for (size_t i = 0; i < root.nkids; i++) {
 		struct tnode *n = root.kids[i];
-		if (n->msg == NULL)
+		if (n->msg == NULL && n->nkids > 1)
 			qsort(n->kids, n->nkids, sizeof(*n->kids), cmp_nodes);
 	}
-	qsort(root.kids, root.nkids, sizeof(*root.kids), cmp_nodes);
+	if (root.nkids > 1)
+		qsort(root.kids, root.nkids, sizeof(*root.kids), cmp_nodes);
 	merge_subjects(&ctx, &root);
 	sort_tree(&root);
 	write_threads(&root, uid, out);
