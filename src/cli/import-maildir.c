@@ -273,11 +273,15 @@ static int import_folder(struct import_ctx *ctx, int dirfd, const char *mailbox)
 	uidlist_load(dirfd, &ul);
 	char *keywords[26];
 	keywords_load(dirfd, keywords);
+	/* uidnext is raised only after the messages went in: raising it
+	 * first would push their recorded UIDs out of reach. */
+	bool keep_uids = false;
+	const char *error;
 	if (ul.uidvalidity != 0) {
-		const char *error;
-		if (store_import_set_uidvalidity(ctx->st, mailbox_id,
-						 ul.uidvalidity, ul.uidnext,
-						 &error) != STORE_OK)
+		keep_uids = store_import_set_uidvalidity(ctx->st, mailbox_id,
+							 ul.uidvalidity, 0,
+							 &error) == STORE_OK;
+		if (!keep_uids)
 			fprintf(stderr, "quire import: %s: UIDs not kept: %s\n",
 				mailbox, error);
 	}
@@ -309,9 +313,13 @@ static int import_folder(struct import_ctx *ctx, int dirfd, const char *mailbox)
 	free(files);
 	for (int k = 0; k < 26; k++)
 		free(keywords[k]);
-	uidlist_free(&ul);
 	if (ret == 0)
 		ret = import_flush(ctx);
+	if (ret == 0 && keep_uids && ul.uidnext > 0 &&
+	    store_import_set_uidvalidity(ctx->st, mailbox_id, ul.uidvalidity,
+					 ul.uidnext, &error) != STORE_OK)
+		fprintf(stderr, "quire import: %s: %s\n", mailbox, error);
+	uidlist_free(&ul);
 	return ret;
 }
 
