@@ -51,7 +51,10 @@ static inline struct store *testutil_open(const char *dir)
 static inline int testutil_setup(void **state)
 {
 	struct store_fixture *f = calloc(1, sizeof(*f));
-	snprintf(f->dir, sizeof(f->dir), "/tmp/quire-store-XXXXXX");
+	/* mkdtemp wants the name to end in six 'X' */
+	int n = snprintf(f->dir, sizeof(f->dir), "/tmp/quire-store-");
+	memset(f->dir + n, 'X', 6);
+	f->dir[n + 6] = '\0';
 	assert_non_null(mkdtemp(f->dir));
 	f->store = testutil_open(f->dir);
 	assert_int_equal(store_user_add(f->store, "alice", "$6$x$hash", NULL,

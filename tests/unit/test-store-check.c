@@ -121,6 +121,52 @@ static void test_missing_blob_and_counters(void **state)
 	assert_int_equal(problems, 1); /* the lost file cannot be repaired */
 }
 
+static void test_failed_append_leaves_orphan(void **state)
+{
+	struct store_fixture *f = *state;
+	unsigned problems;
+	struct store_append_msg m = { .data = "never committed", .fd = -1,
+				      .size = 15 };
+
+	/* the body is written before the transaction that then fails */
+	assert_int_equal(store_append(f->store, 123456, &m, 1, NULL, NULL,
+				      NULL), STORE_ETRYCREATE);
+	assert_int_equal(testutil_blob_files(f), 1);
+	assert_int_equal(store_check(f->store, true, NULL, &problems, NULL),
+			 STORE_OK);
+	assert_int_equal(problems, 1);
+	assert_int_equal(testutil_blob_files(f), 0);
+}
+
+static void test_open_errors(void **state)
+{
+	struct store_fixture *f = *state;
+	struct store *s = NULL;
+	char *error = NULL;
+	char db[256];
+	sqlite3 *h;
+
+	/* a file where the data dir should be */
+	assert_int_equal(store_open("/dev/null/quire", &s, &error),
+			 STORE_EUNAVAILABLE);
+	assert_null(s);
+	assert_non_null(error);
+	free(error);
+	error = NULL;
+
+	/* a database from a newer Quire is refused, not downgraded */
+	store_close(&f->store);
+	snprintf(db, sizeof(db), "%s/quire.db", f->dir);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	assert_int_equal(sqlite3_exec(h, "PRAGMA user_version = 99", NULL, NULL,
+				      NULL), SQLITE_OK);
+	sqlite3_close(h);
+	assert_int_equal(store_open(f->dir, &s, &error), STORE_ESERVERBUG);
+	assert_null(s);
+	assert_non_null(strstr(error, "newer"));
+	free(error);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, testutil_setup, \
@@ -129,6 +175,8 @@ int main(void)
 		T(test_clean_store),
 		T(test_orphan_blob),
 		T(test_missing_blob_and_counters),
+		T(test_failed_append_leaves_orphan),
+		T(test_open_errors),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

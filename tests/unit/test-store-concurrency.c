@@ -1,6 +1,7 @@
 /* Several writers on one mailbox (threads with their own handles, and a
  * separate process), persistence across close/open, change notification. */
 #include <pthread.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 
 #include "store-testutil.h"
@@ -130,6 +131,12 @@ static void test_reopen(void **state)
 	store_close(&f->store); /* NULL is fine */
 
 	f->store = testutil_open(f->dir);
+	/* password hashes inside: owner-only */
+	char db[128];
+	struct stat st;
+	snprintf(db, sizeof(db), "%s/quire.db", f->dir);
+	assert_int_equal(stat(db, &st), 0);
+	assert_int_equal(st.st_mode & 077, 0);
 	assert_int_equal(store_mailbox_lookup(f->store, f->user_id, "INBOX",
 					      &after, NULL), STORE_OK);
 	assert_int_equal(after.id, before.id);

@@ -80,6 +80,31 @@ static void test_append_read_back(void **state)
 	store_strings_free(kws);
 }
 
+static void test_append_empty_and_twins(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t in = testutil_mailbox(f, "INBOX");
+	struct store_append_msg m[3] = {
+		{ .data = NULL, .fd = -1, .size = 0 },
+		{ .data = "twin", .fd = -1, .size = 4 },
+		{ .data = "twin", .fd = -1, .size = 4 },
+	};
+	uint32_t uids[3];
+
+	assert_int_equal(store_append(f->store, in, m, 3, uids, NULL, NULL),
+			 STORE_OK);
+	assert_int_equal(uids[2], 3);
+	assert_int_equal(testutil_blob_files(f), 2);
+	struct store_uid_range r = { 1, 3 };
+	struct store_message_list l;
+	assert_int_equal(store_messages_get(f->store, in, &r, 1, &l, NULL),
+			 STORE_OK);
+	assert_int_equal(l.count, 3);
+	assert_int_equal(l.msgs[0].size, 0);
+	assert_int_equal(l.msgs[1].blob_id, l.msgs[2].blob_id);
+	store_message_list_free(&l);
+}
+
 static void test_append_errors(void **state)
 {
 	struct store_fixture *f = *state;
@@ -506,6 +531,7 @@ int main(void)
 					      testutil_teardown)
 	const struct CMUnitTest tests[] = {
 		T(test_append_read_back),
+		T(test_append_empty_and_twins),
 		T(test_append_errors),
 		T(test_append_from_fd),
 		T(test_dedupe_and_free),

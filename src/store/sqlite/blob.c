@@ -233,10 +233,24 @@ static int write_blob_file(struct store *s, struct store_blob_src *src,
 	if (ret != STORE_OK)
 		return ret;
 	src->wrote = true;
+	s->dirty_dirs[src->sha[0] / 8] |= (uint8_t)(1u << (src->sha[0] % 8));
+	return STORE_OK;
+}
+
+int store_blob_sync_dirs(struct store *s)
+{
 	char dir[16];
-	memcpy(dir, rel, 8);
-	dir[8] = '\0';
-	return fsync_dir_at(s, dir);
+	int ret = STORE_OK;
+
+	for (unsigned i = 0; i < 256 && ret == STORE_OK; i++) {
+		if ((s->dirty_dirs[i / 8] & (1u << (i % 8))) == 0)
+			continue;
+		snprintf(dir, sizeof(dir), "blobs/%02x", i);
+		ret = fsync_dir_at(s, dir);
+		if (ret == STORE_OK)
+			s->dirty_dirs[i / 8] &= (uint8_t)~(1u << (i % 8));
+	}
+	return ret;
 }
 
 int store_blob_prepare(struct store *s, struct store_blob_src *src,
@@ -302,10 +316,8 @@ int store_blob_attach(struct store *s, struct store_blob_src *src,
 	} else if (id == 0 && !src->wrote) {
 		/* Another appender's file, perhaps not yet committed by it:
 		 * make its directory entry durable before we rely on it. */
-		char dir[16];
-		memcpy(dir, rel.data, 8);
-		dir[8] = '\0';
-		ret = fsync_dir_at(s, dir);
+		s->dirty_dirs[src->sha[0] / 8] |=
+			(uint8_t)(1u << (src->sha[0] % 8));
 	}
 	buf_free(&rel);
 	if (ret != STORE_OK || id != 0) {

@@ -2,9 +2,12 @@
  * store/sqlite: `quire check`: blobs against their rows, mailbox counters
  * against their messages, leftovers of crashed writers.
  *
- * It runs under the write lock, so no blob can be added or removed while it
- * compares files and rows: an appender that wrote a file but has not yet
- * committed may lose it here, and rewrites it under the lock (see blob.c).
+ * The long scans (every blob file, every blob row) run without the write
+ * lock, so a check on a live server does not stall delivery; what they
+ * find is re-verified under the write lock before anything is removed.
+ * A file an appender wrote but has not yet committed may still be removed
+ * as an orphan: the appender notices under the lock and rewrites it (see
+ * blob.c).
  */
 #include <dirent.h>
 #include <errno.h>
@@ -27,6 +30,8 @@ struct check {
 	bool repair;
 	struct buf *report;
 	unsigned problems;
+	struct buf orphans;     /* "blobs/xx/yyyy\0" names found unreferenced */
+	size_t orphan_count;
 };
 
 static void found(struct check *c, const char *fmt, ...)
@@ -84,20 +89,28 @@ static int check_blob_rows(struct check *c)
 	buf_free(&rel);
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, "check blobs");
-	if (!c->repair)
-		return STORE_OK;
-	/* store_blob_release removes the file after commit. */
-	sqlite3_stmt *del = store_stmt(s, "SELECT id FROM blobs WHERE NOT EXISTS"
+	return STORE_OK;
+}
+
+/* Under the write lock: store_blob_release re-checks that no message
+ * refers to the row, and removes the file after commit. */
+static int release_unreferenced(struct check *c)
+{
+	struct store *s = c->s;
+	sqlite3_stmt *q = store_stmt(s, "SELECT id FROM blobs WHERE NOT EXISTS"
 		" (SELECT 1 FROM messages WHERE blob_id = blobs.id)");
 	int64_t *ids = NULL;
 	size_t n = 0;
-	while (del != NULL && (rc = sqlite3_step(del)) == SQLITE_ROW) {
+	int rc = SQLITE_DONE;
+
+	if (q == NULL)
+		return STORE_ESERVERBUG;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
 		ids = xrealloc(ids, (n + 1) * sizeof(*ids));
-		ids[n++] = sqlite3_column_int64(del, 0);
+		ids[n++] = sqlite3_column_int64(q, 0);
 	}
-	if (del != NULL)
-		sqlite3_reset(del);
-	int ret = del == NULL ? STORE_ESERVERBUG : STORE_OK;
+	sqlite3_reset(q);
+	int ret = rc == SQLITE_DONE ? STORE_OK : store_fail_db(s, "check blobs");
 	for (size_t i = 0; i < n && ret == STORE_OK; i++)
 		ret = store_blob_release(s, ids[i]);
 	free(ids);
@@ -132,10 +145,24 @@ static bool blob_row_exists(struct store *s, const uint8_t *sha)
 	return rc != SQLITE_DONE;
 }
 
-static void check_blob_dir(struct check *c, unsigned idx)
+/* Parses "blobs/ab/cdef..." back into a SHA-256. */
+static bool parse_blob_name(const char *rel, uint8_t sha[STORE_SHA256_LEN])
 {
-	char dirname[16], hex[2 * STORE_SHA256_LEN + 1];
+	char hex[2 * STORE_SHA256_LEN];
+
+	if (strlen(rel) != STORE_BLOB_RELPATH_LEN)
+		return false;
+	memcpy(hex, rel + 6, 2);
+	memcpy(hex + 2, rel + 9, 2 * STORE_SHA256_LEN - 2);
+	return parse_hex(hex, sizeof(hex), sha);
+}
+
+/* Without the lock: notes files that no blob row names. */
+static void scan_blob_dir(struct check *c, unsigned idx)
+{
+	char dirname[16];
 	uint8_t sha[STORE_SHA256_LEN];
+	struct buf rel = BUF_INIT;
 
 	snprintf(dirname, sizeof(dirname), "blobs/%02x", idx);
 	int fd = openat(c->s->data_dir_fd, dirname,
@@ -151,19 +178,32 @@ static void check_blob_dir(struct check *c, unsigned idx)
 	while ((de = readdir(dir)) != NULL) {
 		if (de->d_name[0] == '.')
 			continue;
-		bool ok = strlen(de->d_name) == 2 * STORE_SHA256_LEN - 2;
-		if (ok) {
-			memcpy(hex, dirname + 6, 2);
-			memcpy(hex + 2, de->d_name, 2 * STORE_SHA256_LEN - 2);
-			ok = parse_hex(hex, 2 * STORE_SHA256_LEN, sha);
-		}
-		if (ok && blob_row_exists(c->s, sha))
+		buf_reset(&rel);
+		buf_printf(&rel, "%s/%s", dirname, de->d_name);
+		if (parse_blob_name(buf_cstr(&rel), sha) &&
+		    blob_row_exists(c->s, sha))
 			continue;
-		found(c, "%s/%s: file without a blob row", dirname, de->d_name);
-		if (c->repair)
-			unlinkat(fd, de->d_name, 0);
+		buf_append(&c->orphans, rel.data, rel.len + 1);
+		c->orphan_count++;
 	}
 	closedir(dir);
+	buf_free(&rel);
+}
+
+/* Under the write lock: reports and removes the noted files that still
+ * have no row. */
+static void remove_orphans(struct check *c)
+{
+	uint8_t sha[STORE_SHA256_LEN];
+	const char *rel = c->orphans.data;
+
+	for (size_t i = 0; i < c->orphan_count; i++, rel += strlen(rel) + 1) {
+		if (parse_blob_name(rel, sha) && blob_row_exists(c->s, sha))
+			continue;
+		found(c, "%s: file without a blob row", rel);
+		if (c->repair)
+			unlinkat(c->s->data_dir_fd, rel, 0);
+	}
 }
 
 static void check_tmp(struct check *c)
@@ -265,29 +305,50 @@ static void report_counts(struct check *c)
 	sqlite3_reset(q);
 }
 
+static int check_unlocked(struct check *c)
+{
+	for (unsigned i = 0; i < 256; i++)
+		scan_blob_dir(c, i);
+	int ret = store_tx_read(c->s);
+	if (ret == STORE_OK) {
+		ret = check_blob_rows(c);
+		store_tx_rollback(c->s);
+	}
+	return ret;
+}
+
+static int check_locked(struct check *c)
+{
+	int ret = STORE_OK;
+
+	remove_orphans(c);
+	if (c->repair)
+		ret = release_unreferenced(c);
+	if (ret == STORE_OK) {
+		check_tmp(c);
+		ret = check_mailboxes(c);
+	}
+	if (ret == STORE_OK)
+		report_counts(c);
+	return ret;
+}
+
 int store_check(struct store *s, bool repair, struct buf *report,
 		unsigned *problems_r, const char **error_r)
 {
-	struct check c = { s, repair, report, 0 };
-	int ret = store_tx_write(s);
+	struct check c = { s, repair, report, 0, BUF_INIT, 0 };
+	int ret = check_unlocked(&c);
 
+	if (ret == STORE_OK)
+		ret = store_tx_write(s);
 	if (ret == STORE_OK) {
-		/* Files first: rows released below lose their files after
-		 * commit, and must not be counted twice. */
-		for (unsigned i = 0; i < 256; i++)
-			check_blob_dir(&c, i);
-		ret = check_blob_rows(&c);
-		if (ret == STORE_OK) {
-			check_tmp(&c);
-			ret = check_mailboxes(&c);
-		}
-		if (ret == STORE_OK)
-			report_counts(&c);
+		ret = check_locked(&c);
 		if (ret == STORE_OK)
 			ret = store_tx_commit(s);
 		else
 			store_tx_rollback(s);
 	}
+	buf_free(&c.orphans);
 	if (problems_r != NULL)
 		*problems_r = c.problems;
 	store_error_out(s, error_r);

@@ -210,6 +210,12 @@ static int open_db(struct store *s, char **error_r)
 	struct buf path = BUF_INIT;
 	int ret;
 
+	/* Password hashes live in here: create it owner-only (SQLite gives
+	 * the -wal and -shm files the database file's permissions). */
+	int fd = openat(s->data_dir_fd, "quire.db",
+			O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
 	buf_printf(&path, "%s/quire.db", s->data_dir);
 	ret = sqlite3_open_v2(buf_cstr(&path), &s->db,
 			      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |

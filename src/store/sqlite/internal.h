@@ -34,6 +34,9 @@ struct store {
 	/* sha256 of blobs whose rows were deleted: files go after commit */
 	uint8_t (*dead_blobs)[STORE_SHA256_LEN];
 	size_t dead_count, dead_cap;
+	/* blobs/xx directories with new entries not yet fsynced, one bit per
+	 * directory: a MULTIAPPEND fsyncs each directory once, not per file */
+	uint8_t dirty_dirs[256 / 8];
 	bool in_tx;
 	int notify_fd;              /* datagram socket, -1 until first use */
 };
@@ -84,9 +87,12 @@ struct store_blob_src {
 	bool wrote;             /* this call created the file */
 };
 /* Fills src->sha (computing it unless have_sha) and makes sure the file
- * exists, fsynced with its directory entry. */
+ * exists and is fsynced; its directory is marked for store_blob_sync_dirs. */
 int store_blob_prepare(struct store *s, struct store_blob_src *src,
 		       bool have_sha);
+/* Fsyncs the blob directories that got new entries since the last call;
+ * must run before a commit that references those entries. */
+int store_blob_sync_dirs(struct store *s);
 /* Inside the write transaction: returns the blob row id for src, inserting
  * the row and rewriting a file that vanished meanwhile. */
 int store_blob_attach(struct store *s, struct store_blob_src *src,

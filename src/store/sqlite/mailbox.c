@@ -459,6 +459,8 @@ static int rename_tx(struct store *s, int64_t user_id, const char *old_name,
 	    new_name[old_len] == DELIM)
 		return store_fail(s, STORE_ECANNOT,
 				  "cannot rename a mailbox into itself");
+	/* Subscriptions stay on the old names: RFC 9051 6.3.6 says renaming
+	 * does not update them, the client resubscribes. */
 	ret = rename_children(s, user_id, old_name, new_name);
 	if (ret == STORE_OK)
 		ret = rename_one(s, mb.id, new_name);

@@ -196,11 +196,16 @@ int store_append(struct store *s, int64_t mailbox_id,
 			memcpy(srcs[i].sha, msgs[i].sha256, STORE_SHA256_LEN);
 		ret = store_blob_prepare(s, &srcs[i], msgs[i].sha256 != NULL);
 	}
+	if (ret == STORE_OK)
+		ret = store_blob_sync_dirs(s);
 	if (ret == STORE_OK) {
 		ret = store_tx_write(s);
 		if (ret == STORE_OK) {
 			ret = append_tx(s, mailbox_id, msgs, srcs, count,
 					uids_r, uidvalidity_r);
+			/* files rewritten or adopted under the lock */
+			if (ret == STORE_OK)
+				ret = store_blob_sync_dirs(s);
 			if (ret == STORE_OK)
 				ret = store_tx_commit(s);
 			else
