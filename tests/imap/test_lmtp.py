@@ -4,6 +4,7 @@ import re
 import shutil
 import socket
 import subprocess
+import time
 
 import pytest
 
@@ -300,7 +301,13 @@ def test_metrics_endpoint(server_factory):
     assert code(c.reply()) == 250
     c.cmd("QUIT")
     c.close()
+    # The server counts a connection's bytes when it has closed its side,
+    # which may be just after QUIT's reply: wait for it.
+    deadline = time.time() + 10
     metrics = scrape(srv)
+    while metrics['quire_bytes_total{direction="in"}'] == 0 and time.time() < deadline:
+        time.sleep(0.05)
+        metrics = scrape(srv)
     assert metrics['quire_deliveries_total{result="ok"}'] == 1
     assert metrics['quire_deliveries_total{result="failed"}'] == 1
     assert metrics["quire_store_users"] == 3
