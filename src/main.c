@@ -16,6 +16,8 @@ static const struct {
 	{ "import", cli_import, "import a Maildir tree or an mbox file" },
 	{ "export", cli_export, "export a user's mail as Maildir or mbox" },
 	{ "status", cli_status, "show a running server's counters" },
+	{ "sample-config", cli_sample_config,
+	  "print a quire.conf listing every setting" },
 };
 
 static void usage(FILE *out)

@@ -43,5 +43,6 @@ int cli_check(int argc, char **argv);
 int cli_status(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_export(int argc, char **argv);
+int cli_sample_config(int argc, char **argv);
 
 #endif
