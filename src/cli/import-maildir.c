@@ -137,11 +137,14 @@ static void uidlist_load(int dirfd, struct uidlist *ul)
 		p = nl + 1;
 	}
 	buf_free(&text);
-	qsort(ul->entries, ul->count, sizeof(*ul->entries), cmp_entry);
+	if (ul->count > 1)
+		qsort(ul->entries, ul->count, sizeof(*ul->entries), cmp_entry);
 }
 
 static uint32_t uidlist_find(const struct uidlist *ul, const char *name)
 {
+	if (ul->count == 0)
+		return 0;
 	size_t len = strcspn(name, ":");
 	char *base = xstrndup(name, len);
 	struct uid_entry key = { .base = base };
@@ -289,7 +292,8 @@ static int import_folder(struct import_ctx *ctx, int dirfd, const char *mailbox)
 	size_t count = 0, cap = 0;
 	list_sub(dirfd, "cur", &ul, &files, &count, &cap);
 	list_sub(dirfd, "new", &ul, &files, &count, &cap);
-	qsort(files, count, sizeof(*files), cmp_mfile);
+	if (count > 1)
+		qsort(files, count, sizeof(*files), cmp_mfile);
 	int ret = 0;
 	for (size_t i = 0; i < count; i++) {
 		struct buf data = BUF_INIT;
@@ -374,7 +378,8 @@ int import_maildir(struct import_ctx *ctx, const char *path)
 	}
 	if (d != NULL)
 		closedir(d);
-	qsort(names, count, sizeof(*names), cmp_str);
+	if (count > 1)
+		qsort(names, count, sizeof(*names), cmp_str);
 	for (size_t i = 0; i < count; i++) {
 		char *mailbox = folder_name(names[i]);
 		int fd = mailbox != NULL ?
