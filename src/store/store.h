@@ -625,4 +625,61 @@ int store_fts_candidates(struct store *store, int64_t mailbox_id,
 int store_fts_text(struct store *store, int64_t blob_id, struct buf *header,
 		   struct buf *body, const char **error_r);
 
+/* ------------------------------------------------------------------------
+ * Operations: migration and statistics (issue 8; store/sqlite/import.c).
+ * Kept apart from the rest: `quire import` keeps the UIDs and uidvalidity
+ * a Dovecot Maildir recorded, so clients need not download mail again.
+ */
+
+/* SHA-256 of data[0..len) into out: the key that store_import_find and
+ * store_append_msg.sha256 take. */
+#define STORE_IMPORT_HASH_LEN 32
+void store_import_hash(const void *data, size_t len,
+		       uint8_t out[STORE_IMPORT_HASH_LEN]);
+
+/*
+ * Gives an empty mailbox (no messages, no expunge tombstones) the
+ * uidvalidity recorded by the old server, and raises its uidnext to at
+ * least `uidnext` (0: leave it). Setting the value it already has is
+ * STORE_OK whatever the mailbox holds, so a re-run import passes; another
+ * value on a non-empty mailbox is STORE_ECANNOT (the caller keeps the
+ * current one). STORE_ENONEXISTENT.
+ */
+int store_import_set_uidvalidity(struct store *store, int64_t mailbox_id,
+				 uint32_t uidvalidity, uint32_t uidnext,
+				 const char **error_r);
+
+/*
+ * As store_append (one transaction for all, bodies fsynced first), but
+ * each message asks for a UID: uids[i] (ascending among the nonzero ones)
+ * is used when it is at least the mailbox's uidnext at that point, else
+ * (and for 0) the next free UID is taken. uidnext ends above every UID
+ * used. uids_r[i] (may be NULL) gets the UID given.
+ */
+int store_import_append(struct store *store, int64_t mailbox_id,
+			const struct store_append_msg *msgs,
+			const uint32_t *uids, size_t count, uint32_t *uids_r,
+			const char **error_r);
+
+/*
+ * Whether the mailbox already holds a message with exactly these bytes
+ * (same SHA-256 and size): STORE_OK with its UID in *uid_r (may be NULL),
+ * or STORE_ENONEXISTENT. Lets a re-run import skip what it stored before.
+ */
+int store_import_find(struct store *store, int64_t mailbox_id,
+		      const uint8_t sha256[STORE_IMPORT_HASH_LEN],
+		      uint64_t size, uint32_t *uid_r, const char **error_r);
+
+struct store_stats {
+	uint64_t users;
+	uint64_t mailboxes;
+	uint64_t messages;       /* message rows (a copy counts again) */
+	uint64_t message_bytes;  /* sum of their sizes */
+	uint64_t blob_bytes;     /* bytes of distinct bodies on disk */
+};
+
+/* Counts for metrics and `quire status`, in one read transaction. */
+int store_stats(struct store *store, struct store_stats *stats_r,
+		const char **error_r);
+
 #endif
