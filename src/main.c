@@ -13,6 +13,8 @@ static const struct {
 	{ "user", cli_user, "add, delete, list accounts, set passwords" },
 	{ "deliver", cli_deliver, "store one message from stdin (an LDA for MTAs)" },
 	{ "check", cli_check, "verify the store and repair orphans" },
+	{ "acl", cli_acl, "show or change the access control list of a mailbox" },
+	{ "quota", cli_quota, "show or set a user's quota" },
 };
 
 static void usage(FILE *out)

@@ -40,5 +40,7 @@ int cli_serve(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_deliver(int argc, char **argv);
 int cli_check(int argc, char **argv);
+int cli_acl(int argc, char **argv);
+int cli_quota(int argc, char **argv);
 
 #endif

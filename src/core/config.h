@@ -49,6 +49,10 @@ struct config {
 	unsigned auth_fail_delay_max_ms; /* cap: 15000 */
 	unsigned auth_lockout_failures;  /* per source address: 20 */
 	unsigned auth_lockout_seconds;   /* 300 */
+	/* access control and quota (RFC 4314, RFC 9208) */
+	char *admin_user;          /* "" = none; may SETQUOTA, owns Shared/ */
+	uint64_t quota_storage;    /* default per-user limit, bytes; 0 = none */
+	uint64_t quota_messages;   /* default per-user limit; 0 = none */
 	/* Treat loopback peers as non-loopback for plaintext_auth=loopback (tests
 	 * of LOGINDISABLED without a second address). */
 	bool loopback_is_insecure;
