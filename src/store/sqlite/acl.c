@@ -266,6 +266,15 @@ int store_require(struct store *s, const struct store_mailbox *mb,
 	return store_fail(s, hidden_code, "no such mailbox");
 }
 
+int store_require_mailbox(struct store *s, int64_t mailbox_id, uint32_t need)
+{
+	struct store_mailbox mb;
+	int ret = store_mailbox_read(s, mailbox_id, &mb);
+
+	return ret == STORE_OK ? store_require(s, &mb, need, STORE_ENONEXISTENT) :
+		ret;
+}
+
 int store_acl_inherit(struct store *s, int64_t from, int64_t to)
 {
 	sqlite3_stmt *st = store_stmt(s, "INSERT OR REPLACE INTO acl"

@@ -190,6 +190,9 @@ void store_policy_quota(uint64_t *storage_r, uint64_t *messages_r);
 /* The system flags rights allow to set or clear (RFC 4314 4): \Seen with
  * s, \Deleted with t, the others with w (which also covers keywords). */
 uint32_t store_flag_mask(uint32_t rights);
+/* Reads mailbox_id and checks need as store_require (hidden:
+ * STORE_ENONEXISTENT). */
+int store_require_mailbox(struct store *s, int64_t mailbox_id, uint32_t need);
 /* Forgets cached rights (transaction end, actor change, ACL change). */
 void store_rights_forget(struct store *s);
 /* The user id of name (ASCII case-insensitive) and its canonical
