@@ -18,6 +18,8 @@ static const struct {
 	{ "status", cli_status, "show a running server's counters" },
 	{ "sample-config", cli_sample_config,
 	  "print a quire.conf listing every setting" },
+	{ "acl", cli_acl, "show or change the access control list of a mailbox" },
+	{ "quota", cli_quota, "show or set a user's quota" },
 };
 
 static void usage(FILE *out)

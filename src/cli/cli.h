@@ -44,5 +44,7 @@ int cli_status(int argc, char **argv);
 int cli_import(int argc, char **argv);
 int cli_export(int argc, char **argv);
 int cli_sample_config(int argc, char **argv);
+int cli_acl(int argc, char **argv);
+int cli_quota(int argc, char **argv);
 
 #endif

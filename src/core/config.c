@@ -158,6 +158,18 @@ static const struct setting settings[] = {
 	  "address of the HTTP endpoint serving Prometheus metrics at "
 	  "/metrics (\"\" disables)" },
 
+	{ "Access control and quota", "admin_user", SETTING_STRING,
+	  OFF(admin_user), "", 0, 0, NULL,
+	  "account that may set quotas (SETQUOTA) and administers the "
+	  "Shared/ mailboxes (\"\" = none)" },
+	{ NULL, "quota_storage", SETTING_U64, OFF(quota_storage), "0", 0,
+	  UINT64_MAX / 2, NULL,
+	  "default storage limit per user, in bytes (K/M/G suffixes; "
+	  "0 = unlimited)" },
+	{ NULL, "quota_messages", SETTING_U64, OFF(quota_messages), "0", 0,
+	  UINT64_MAX / 2, NULL,
+	  "default limit on the number of messages per user (0 = unlimited)" },
+
 	{ "Authentication throttling", "auth_max_failures", SETTING_UNSIGNED,
 	  OFF(auth_max_failures), "3", 1, 1000, NULL,
 	  "failed logins on one connection before it is closed" },

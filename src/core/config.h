@@ -58,6 +58,10 @@ struct config {
 	/* observability */
 	char *metrics_listen;      /* "" (off) or HOST:PORT: Prometheus text */
 
+	/* access control and quota (RFC 4314, RFC 9208) */
+	char *admin_user;          /* "" = none; may SETQUOTA, owns Shared/ */
+	uint64_t quota_storage;    /* default per-user limit, bytes; 0 = none */
+	uint64_t quota_messages;   /* default per-user limit; 0 = none */
 	/* Treat loopback peers as non-loopback for plaintext_auth=loopback (tests
 	 * of LOGINDISABLED without a second address). */
 	bool loopback_is_insecure;

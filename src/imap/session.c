@@ -76,8 +76,14 @@ bool session_plaintext_allowed(const struct session *s)
 
 struct store *session_store(struct session *s)
 {
-	(void)s;
-	return imap_server_store();
+	struct store *st = imap_server_store();
+
+	/* The thread's handle serves all its sessions: every use acts as
+	 * this session's user, whose ACL rights the store checks (0 before
+	 * login, when only accounts are read). */
+	if (st != NULL)
+		store_set_actor(st, s->user_id);
+	return st;
 }
 
 int session_login(struct session *s, const char *user)

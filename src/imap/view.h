@@ -41,7 +41,8 @@ struct mailbox_view {
 	char *name;		/* as the client selected it */
 	uint32_t uidvalidity;
 	uint64_t modseq;	/* store highestmodseq the view reflects */
-	bool readonly;		/* EXAMINE */
+	bool readonly;		/* EXAMINE, or no right to change anything */
+	uint32_t rights;	/* the user's ACL rights (auth/acl-rights.h) */
 	struct view_msg *msgs;	/* msgs[seq - 1], UIDs ascending */
 	uint32_t count;
 	uint32_t cap;

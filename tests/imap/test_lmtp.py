@@ -378,3 +378,24 @@ def test_metrics_count_imap_sessions(server_factory):
     metrics = scrape(srv)
     assert metrics['quire_connections{state="selected"}'] == 0
     assert metrics['quire_connections{state="authenticated"}'] == 1
+
+
+@pytest.mark.parametrize("permanent,expect", [("no", 452), ("yes", 552)])
+def test_over_quota_recipient(server_factory, permanent, expect):
+    srv = server_factory(quota_messages=1, lmtp_quota_permanent=permanent, **LMTP)
+    srv.quire(["deliver", "alice"], stdin=MESSAGE)  # alice is now full
+    c = connect(srv)
+    c.send(b"LHLO mta\r\nMAIL FROM:<a@b>\r\nRCPT TO:<alice>\r\nRCPT TO:<bob>\r\nDATA\r\n")
+    replies = [c.reply() for _ in range(5)]
+    rcpt_alice = replies[2]
+    if code(rcpt_alice) == expect:  # refused at RCPT time
+        assert code(replies[3]) == 250
+        c.send(MESSAGE + b".\r\n")
+        assert code(c.reply()) == 250  # bob only
+    else:  # refused after DATA, per recipient
+        c.send(MESSAGE + b".\r\n")
+        assert code(c.reply()) == expect
+        assert code(c.reply()) == 250
+    m = srv.raw()
+    m.login("alice", "alice-secret")
+    assert b"MESSAGES 1" in m.ok("STATUS INBOX (MESSAGES)")[0]
