@@ -42,6 +42,13 @@ static void check_part(const struct mail_part *part, size_t msg_size)
 	    part->body_offset > msg_size ||
 	    part->body_size > msg_size - part->body_offset)
 		abort();
+	if (part->body_lines > part->body_size) {
+		/* every counted line ends with a LF of the body */
+		fprintf(stderr, "part %s/%s body %zu+%zu has %u lines\n",
+			part->type, part->subtype, part->body_offset,
+			part->body_size, (unsigned)part->body_lines);
+		abort();
+	}
 	const struct mail_part *parent = part->parent;
 	if (parent != NULL &&
 	    (part->header_offset < parent->body_offset ||
@@ -56,16 +63,35 @@ static void check_part(const struct mail_part *part, size_t msg_size)
 		abort();
 	}
 	unsigned n = 0;
+	size_t prev_end = part->body_offset;
 	for (const struct mail_part *c = part->children; c != NULL;
 	     c = c->next, n++) {
 		if (c->parent != part)
 			abort();
+		/* siblings in order, not overlapping (the cache needs it) */
+		if (c->header_offset < prev_end) {
+			fprintf(stderr, "part %s/%s at %zu overlaps its previous "
+				"sibling ending at %zu\n", c->type, c->subtype,
+				c->header_offset, prev_end);
+			abort();
+		}
+		prev_end = c->body_offset + c->body_size;
 		check_part(c, msg_size);
 	}
 	if (n != part->child_count)
 		abort();
 	(void)mail_part_param(part, "charset");
 	(void)mail_part_is(part, "text", "plain");
+}
+
+static void dump_tree(const struct mail_part *part, unsigned depth)
+{
+	fprintf(stderr, "%*s%s/%s flags %#x header %zu+%zu body %zu+%zu "
+		"lines %u\n", (int)depth * 2, "", part->type, part->subtype,
+		part->flags, part->header_offset, part->header_size,
+		part->body_offset, part->body_size, (unsigned)part->body_lines);
+	for (const struct mail_part *c = part->children; c != NULL; c = c->next)
+		dump_tree(c, depth + 1);
 }
 
 static void fetch_section(const struct mail_tree *a, const struct mail_tree *b,
@@ -154,6 +180,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	const char *error = NULL;
 	if (mail_tree_deserialize(rec.data, rec.len, size, &copy, &error) < 0) {
 		fprintf(stderr, "own cache record rejected: %s\n", error);
+		dump_tree(tree->root, 0);
 		abort();
 	}
 	mail_tree_serialize(copy, &rec2);

@@ -7,6 +7,9 @@
 #
 #   tests/fuzz/run.sh [SECONDS] [TARGET...]     (default 60, all targets)
 #   JOBS=2 tests/fuzz/run.sh 600                run two targets at a time
+#   tests/fuzz/run.sh 0                         replay the seed corpora and
+#       the crash reproducers in tests/fuzz/fuzz-*/regressions/ once: a
+#       regression test (exit status 1 when any input fails)
 set -u
 cd "$(dirname "$0")/../.." || exit 1
 secs=${1:-60}
@@ -24,9 +27,10 @@ run_one() {
 	cp -R "tests/fuzz/$t/." "$work/$t/"
 	dict=
 	[ -f "tests/fuzz/$t.dict" ] && dict="-dict=tests/fuzz/$t.dict"
+	if [ "$secs" -eq 0 ]; then limit=-runs=0; else limit=-max_total_time=$secs; fi
 	ASAN_OPTIONS=detect_leaks=1:allocator_may_return_null=0 \
 	UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
-	"build/fuzz/$t" -max_total_time="$secs" -print_final_stats=1 \
+	"build/fuzz/$t" $limit -print_final_stats=1 \
 		-timeout=10 -rss_limit_mb=4096 $dict \
 		-artifact_prefix="build/fuzz/findings/$t/" \
 		"$work/$t" >"$work/$t.log" 2>&1
