@@ -152,6 +152,13 @@ static void binary_walk(struct walk *w, const struct mail_part *part,
 	buf_free(&ob);
 	if (depth == MAIL_MIME_MAX_DEPTH)
 		return;
+	if (depth == 0 && !(part->flags & MAIL_PART_FLAG_MULTIPART)) {
+		/* a non-multipart message has only part 1: its body, and
+		   below it the parts of a message/rfc822 root */
+		w->path[0] = 1;
+		binary_walk(w, part, 1);
+		return;
+	}
 	/* a message/rfc822 part's numbers address its inner message's
 	   parts; a multipart's address its children */
 	const struct mail_part *kids = part->children;

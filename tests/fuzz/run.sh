@@ -11,6 +11,7 @@
 #       the crash reproducers in tests/fuzz/fuzz-*/regressions/ once: a
 #       regression test (exit status 1 when any input fails)
 set -u
+export LC_ALL=C
 cd "$(dirname "$0")/../.." || exit 1
 secs=${1:-60}
 [ $# -gt 0 ] && shift
@@ -36,7 +37,7 @@ run_one() {
 		"$work/$t" >"$work/$t.log" 2>&1
 	rc=$?
 	execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$work/$t.log")
-	line=$(grep -E '^#[0-9]+.*cov:' "$work/$t.log" | tail -1)
+	line=$(grep -aE '^#[0-9]+.*cov:' "$work/$t.log" | tail -1)
 	cov=$(echo "$line" | sed -n 's/.*cov: \([0-9]*\).*/\1/p')
 	ft=$(echo "$line" | sed -n 's/.*ft: \([0-9]*\).*/\1/p')
 	corp=$(echo "$line" | sed -n 's/.*corp: \([0-9]*\).*/\1/p')
@@ -44,7 +45,7 @@ run_one() {
 	printf '%-20s execs %-10s cov %-6s ft %-7s corpus %-6s %s\n' \
 		"$t" "${execs:-?}" "${cov:-?}" "${ft:-?}" "${corp:-?}" "$res"
 	if [ "$rc" -ne 0 ]; then
-		grep -E 'ERROR|SUMMARY|runtime error|Test unit written' \
+		grep -aE 'ERROR|SUMMARY|runtime error|Test unit written' \
 			"$work/$t.log" | head -5 | sed 's/^/    /'
 		cp "$work/$t.log" "build/fuzz/findings/$t/last.log"
 		return 1
