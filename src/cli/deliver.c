@@ -11,6 +11,7 @@
 #include <unistd.h>
 
 #include "cli/cli.h"
+#include "imap/message.h"
 #include "store/store.h"
 
 static void deliver_usage(FILE *out)
@@ -76,6 +77,7 @@ static int deliver_to(struct store *st, const char *user, const char *mailbox,
 		fprintf(stderr, "quire deliver: cannot store the message: %s\n", error);
 		return CLI_EX_TEMPFAIL;
 	}
+	message_cache_fill_uids(st, mbox.id, &uid, 1);
 	return CLI_EX_OK;
 }
 

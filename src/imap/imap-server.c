@@ -10,6 +10,7 @@
 
 static const struct config *server_cfg;
 static struct auth_throttle *server_throttle;
+static char *server_spill_dir;
 static pthread_key_t store_key;
 static __thread struct store *thread_store;
 
@@ -28,6 +29,11 @@ int imap_server_init(const struct config *cfg, char **error_r)
 		return -1;
 	}
 	server_cfg = cfg;
+	/* Big literals spill next to the blobs, so the store can link the
+	 * file into place instead of copying it. */
+	struct buf dir = BUF_INIT;
+	buf_printf(&dir, "%s/tmp", cfg->data_dir);
+	server_spill_dir = buf_steal(&dir);
 	server_throttle = auth_throttle_new(cfg->auth_fail_delay_ms,
 					    cfg->auth_fail_delay_max_ms,
 					    cfg->auth_lockout_failures,
@@ -43,6 +49,8 @@ void imap_server_deinit(void)
 		pthread_setspecific(store_key, NULL);
 	}
 	auth_throttle_free(&server_throttle);
+	free(server_spill_dir);
+	server_spill_dir = NULL;
 	pthread_key_delete(store_key);
 	server_cfg = NULL;
 }
@@ -50,6 +58,11 @@ void imap_server_deinit(void)
 const struct config *imap_server_config(void)
 {
 	return server_cfg;
+}
+
+const char *imap_server_spill_dir(void)
+{
+	return server_spill_dir;
 }
 
 struct auth_throttle *imap_server_throttle(void)

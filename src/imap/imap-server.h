@@ -17,6 +17,8 @@ void imap_server_deinit(void);
 
 const struct config *imap_server_config(void);
 struct auth_throttle *imap_server_throttle(void);
+/* Where the parser spills literals too big to keep in memory. */
+const char *imap_server_spill_dir(void);
 
 /* This thread's store handle, opened on first use and closed when the
  * thread exits. NULL (logged) if the store cannot be opened. */

@@ -1,11 +1,13 @@
 #include "imap/message.h"
 
+#include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
 #include <unistd.h>
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "imap/search-text.h"
 #include "mail/cache.h"
 #include "mail/mime.h"
 #include "store/store.h"
@@ -93,4 +95,30 @@ void message_cache_fill(struct store *st, int64_t blob_id, const char *data,
 	struct mail_tree *tree = mail_mime_parse(data, size);
 	message_cache_store(st, blob_id, tree);
 	mail_tree_free(&tree);
+}
+
+void message_cache_fill_uids(struct store *st, int64_t mailbox_id,
+			     const uint32_t *uids, size_t count)
+{
+	struct store_uid_range *ranges = xmalloc((count + 1) * sizeof(*ranges));
+	struct store_message_list list;
+	const char *error;
+
+	for (size_t i = 0; i < count; i++)
+		ranges[i].first = ranges[i].last = uids[i];
+	if (store_messages_get(st, mailbox_id, ranges, count, &list, &error) == STORE_OK) {
+		for (size_t i = 0; i < list.count; i++) {
+			struct message msg;
+			if (message_load(st, list.msgs[i].blob_id, list.msgs[i].size,
+					 true, true, &msg, &error) != STORE_OK)
+				log_warn(NULL, "cannot parse new message uid %u: %s",
+					 list.msgs[i].uid, error);
+			else
+				search_text_index_message(st, msg.blob_id, msg.tree,
+							  msg.data, msg.size);
+			message_release(&msg);
+		}
+		store_message_list_free(&list);
+	}
+	free(ranges);
 }
