@@ -28,6 +28,7 @@ static const struct capability {
 	/* SEARCH MODSEQ (RFC 7162 3.1.5) comes with SEARCH itself. */
 	{ "CONDSTORE", "7162", CAP_ALWAYS },
 	{ "ENABLE", "5161", CAP_ALWAYS },
+	{ "ESEARCH", "4731", CAP_ALWAYS },
 	{ "ID", "2971", CAP_ALWAYS },
 	{ "IDLE", "2177", CAP_ALWAYS },
 	{ "LITERAL+", "7888", CAP_ALWAYS },
@@ -43,9 +44,14 @@ static const struct capability {
 	/* SAVEDBEFORE/SAVEDON/SAVEDSINCE/SAVEDATESUPPORTED (RFC 8514 4.3)
 	 * come with SEARCH itself. */
 	{ "SAVEDATE", "8514", CAP_ALWAYS },
+	{ "SEARCHRES", "5182", CAP_ALWAYS },
+	{ "SORT", "5256", CAP_ALWAYS },
+	{ "SORT=DISPLAY", "5957", CAP_ALWAYS },
 	/* Attributes on LIST only: no LIST-EXTENDED, so no RETURN option
 	 * and no CREATE-SPECIAL-USE yet. */
 	{ "SPECIAL-USE", "6154", CAP_ALWAYS },
+	{ "THREAD=ORDEREDSUBJECT", "5256", CAP_ALWAYS },
+	{ "THREAD=REFERENCES", "5256", CAP_ALWAYS },
 	{ "UIDPLUS", "4315", CAP_ALWAYS },
 	{ "UNSELECT", "3691", CAP_ALWAYS },
 };

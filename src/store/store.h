@@ -599,4 +599,106 @@ int store_notify_socket_read(int fd, int64_t *mailbox_id_r);
 int store_check(struct store *store, bool repair, struct buf *report,
 		unsigned *problems_r, const char **error_r);
 
+/* ------------------------------------------------------------------------
+ * Full-text index for SEARCH BODY / TEXT (store/sqlite/fts.c)
+ *
+ * One document per blob: bodies are content-addressed and immutable, so a
+ * document never changes, serves every copy of the message, and goes away
+ * with its blob (at the last expunge). The IMAP layer extracts the text
+ * (decoded header values, decoded body text, UTF-8); the store indexes it
+ * with the FTS5 trigram tokenizer, which answers case-folded substring
+ * queries of three or more characters. Its answers are candidates: the
+ * caller verifies each one exactly.
+ */
+
+struct store_fts_doc {
+	int64_t blob_id;
+	const char *header;      /* header text, UTF-8 */
+	size_t header_len;
+	const char *body;        /* body text, UTF-8 */
+	size_t body_len;
+};
+
+/* Indexes docs[0..count) in one transaction; a blob already indexed is
+ * replaced. A blob that no longer exists is skipped. */
+int store_fts_index(struct store *store, const struct store_fts_doc *docs,
+		    size_t count, const char **error_r);
+
+/* Up to max blob ids of the mailbox's messages that are not indexed yet,
+ * ascending, with their sizes. *ids_r and *sizes_r are caller-freed (NULL
+ * when none). */
+int store_fts_unindexed(struct store *store, int64_t mailbox_id, size_t max,
+			int64_t **ids_r, uint64_t **sizes_r, size_t *count_r,
+			const char **error_r);
+
+/* UIDs (ascending, caller frees) of the mailbox's messages whose indexed
+ * text may contain text[0..len) (UTF-8, at least 3 characters): in the
+ * body only (body_only) or in the header or the body. */
+int store_fts_candidates(struct store *store, int64_t mailbox_id,
+			 const char *text, size_t len, bool body_only,
+			 uint32_t **uids_r, size_t *count_r,
+			 const char **error_r);
+
+/* The indexed text of a blob, appended to header and body.
+ * STORE_ENONEXISTENT when the blob is not indexed. */
+int store_fts_text(struct store *store, int64_t blob_id, struct buf *header,
+		   struct buf *body, const char **error_r);
+
+/* ------------------------------------------------------------------------
+ * Operations: migration and statistics (issue 8; store/sqlite/import.c).
+ * Kept apart from the rest: `quire import` keeps the UIDs and uidvalidity
+ * a Dovecot Maildir recorded, so clients need not download mail again.
+ */
+
+/* SHA-256 of data[0..len) into out: the key that store_import_find and
+ * store_append_msg.sha256 take. */
+#define STORE_IMPORT_HASH_LEN 32
+void store_import_hash(const void *data, size_t len,
+		       uint8_t out[STORE_IMPORT_HASH_LEN]);
+
+/*
+ * Gives an empty mailbox (no messages, no expunge tombstones) the
+ * uidvalidity recorded by the old server, and raises its uidnext to at
+ * least `uidnext` (0: leave it). Setting the value it already has is
+ * STORE_OK whatever the mailbox holds, so a re-run import passes; another
+ * value on a non-empty mailbox is STORE_ECANNOT (the caller keeps the
+ * current one). STORE_ENONEXISTENT.
+ */
+int store_import_set_uidvalidity(struct store *store, int64_t mailbox_id,
+				 uint32_t uidvalidity, uint32_t uidnext,
+				 const char **error_r);
+
+/*
+ * As store_append (one transaction for all, bodies fsynced first), but
+ * each message asks for a UID: uids[i] (ascending among the nonzero ones)
+ * is used when it is at least the mailbox's uidnext at that point, else
+ * (and for 0) the next free UID is taken. uidnext ends above every UID
+ * used. uids_r[i] (may be NULL) gets the UID given.
+ */
+int store_import_append(struct store *store, int64_t mailbox_id,
+			const struct store_append_msg *msgs,
+			const uint32_t *uids, size_t count, uint32_t *uids_r,
+			const char **error_r);
+
+/*
+ * Whether the mailbox already holds a message with exactly these bytes
+ * (same SHA-256 and size): STORE_OK with its UID in *uid_r (may be NULL),
+ * or STORE_ENONEXISTENT. Lets a re-run import skip what it stored before.
+ */
+int store_import_find(struct store *store, int64_t mailbox_id,
+		      const uint8_t sha256[STORE_IMPORT_HASH_LEN],
+		      uint64_t size, uint32_t *uid_r, const char **error_r);
+
+struct store_stats {
+	uint64_t users;
+	uint64_t mailboxes;
+	uint64_t messages;       /* message rows (a copy counts again) */
+	uint64_t message_bytes;  /* sum of their sizes */
+	uint64_t blob_bytes;     /* bytes of distinct bodies on disk */
+};
+
+/* Counts for metrics and `quire status`, in one read transaction. */
+int store_stats(struct store *store, struct store_stats *stats_r,
+		const char **error_r);
+
 #endif
