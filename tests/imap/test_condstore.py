@@ -576,3 +576,37 @@ def test_preview(server):
     assert b"\\Seen" not in c.ok("FETCH 1 FLAGS")[0]
     _, tagged = c.command("FETCH 1 (PREVIEW (EAGER))")
     assert b" BAD " in tagged
+
+
+# ---- SEARCH MODSEQ (RFC 7162 3.1.5, 3.1.6, 3.1.10) and rev2 ESEARCH ----
+
+def test_search_modseq(server):
+    c = login(server)
+    fill(c, 4)
+    hms = highestmodseq(c.ok("SELECT INBOX"))
+    c.ok("STORE 2,4 +FLAGS.SILENT (\\Flagged)")
+    untagged = c.ok("SEARCH MODSEQ %d" % (hms + 1))
+    # The first CONDSTORE enabling command in the session: HIGHESTMODSEQ.
+    assert untagged[0].startswith(b"* OK [HIGHESTMODSEQ ")
+    m = re.match(rb"\* SEARCH 2 4 \(MODSEQ (\d+)\)$", untagged[1])
+    assert m and int(m.group(1)) > hms, untagged
+    untagged = c.ok('UID SEARCH MODSEQ "/flags/\\\\flagged" all %d' % (hms + 1))
+    assert re.match(rb"\* SEARCH 2 4 \(MODSEQ \d+\)$", untagged[0]), untagged
+    assert c.ok("SEARCH MODSEQ 999999999") == [b"* SEARCH"]
+    untagged = c.ok("SEARCH RETURN (ALL) MODSEQ %d" % (hms + 1))
+    assert re.match(rb'\* ESEARCH \(TAG "t\d+"\) ALL 2,4 MODSEQ \d+$', untagged[0]), untagged
+    for bad in ("SEARCH MODSEQ", "SEARCH MODSEQ x", 'SEARCH MODSEQ "/flags/\\\\seen" 5',
+                'SEARCH MODSEQ "/flags/\\\\seen" bogus 5'):
+        _, tagged = c.command(bad)
+        assert b" BAD " in tagged, bad
+
+
+def test_imap4rev2_search_answers_esearch(server):
+    c = login(server)
+    fill(c, 3)
+    c.ok("ENABLE IMAP4rev2")
+    c.ok("SELECT INBOX")
+    untagged = c.ok("SEARCH 2:3")
+    assert re.match(rb'\* ESEARCH \(TAG "t\d+"\) ALL 2:3$', untagged[0]), untagged
+    untagged = c.ok("UID SEARCH ALL")
+    assert re.match(rb'\* ESEARCH \(TAG "t\d+"\) UID ALL 1:3$', untagged[0]), untagged
