@@ -25,7 +25,6 @@ static const struct capability {
 	{ "AUTH=LOGIN", "draft-murchison-sasl-login", CAP_PLAINTEXT_OK },
 	{ "AUTH=SCRAM-SHA-256", "7677", CAP_NOT_AUTHENTICATED },
 	{ "CHILDREN", "3348", CAP_ALWAYS },
-	/* SEARCH MODSEQ (RFC 7162 3.1.5) comes with SEARCH itself. */
 	{ "CONDSTORE", "7162", CAP_ALWAYS },
 	{ "ENABLE", "5161", CAP_ALWAYS },
 	{ "ESEARCH", "4731", CAP_ALWAYS },
@@ -35,15 +34,9 @@ static const struct capability {
 	{ "MOVE", "6851", CAP_ALWAYS },
 	{ "MULTIAPPEND", "3502", CAP_ALWAYS },
 	{ "NAMESPACE", "2342", CAP_ALWAYS },
-	/* THREADID is NIL (RFC 8474 5.2); SEARCH EMAILID/THREADID come
-	 * with SEARCH itself. */
-	{ "OBJECTID", "8474", CAP_ALWAYS },
 	{ "PREVIEW", "8970", CAP_ALWAYS },
 	{ "QRESYNC", "7162", CAP_ALWAYS },
 	{ "SASL-IR", "4959", CAP_NOT_AUTHENTICATED },
-	/* SAVEDBEFORE/SAVEDON/SAVEDSINCE/SAVEDATESUPPORTED (RFC 8514 4.3)
-	 * come with SEARCH itself. */
-	{ "SAVEDATE", "8514", CAP_ALWAYS },
 	{ "SEARCHRES", "5182", CAP_ALWAYS },
 	{ "SORT", "5256", CAP_ALWAYS },
 	{ "SORT=DISPLAY", "5957", CAP_ALWAYS },

@@ -90,8 +90,11 @@ def expand(uidset):
 def test_capabilities_and_enable(server):
     c = login(server)
     caps = c.ok("CAPABILITY")[0].split()
-    for cap in (b"CONDSTORE", b"QRESYNC", b"OBJECTID", b"SAVEDATE", b"PREVIEW", b"ENABLE"):
+    for cap in (b"CONDSTORE", b"QRESYNC", b"PREVIEW", b"ENABLE"):
         assert cap in caps
+    # The FETCH side of OBJECTID and SAVEDATE works, but their SEARCH keys
+    # (RFC 8474 6, RFC 8514 4.3) do not exist yet: not announced.
+    assert b"OBJECTID" not in caps and b"SAVEDATE" not in caps
     assert c.ok("ENABLE QRESYNC CONDSTORE") == [b"* ENABLED QRESYNC CONDSTORE"]
     # Enabling again lists nothing new (RFC 5161 3.1); unknown ignored.
     assert c.ok("ENABLE CONDSTORE X-UNKNOWN") == [b"* ENABLED"]
