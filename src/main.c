@@ -12,6 +12,7 @@ static const struct {
 	{ "serve", cli_serve, "run the IMAP server" },
 	{ "user", cli_user, "add, delete, list accounts, set passwords" },
 	{ "deliver", cli_deliver, "store one message from stdin (an LDA for MTAs)" },
+	{ "check", cli_check, "verify the store and repair orphans" },
 };
 
 static void usage(FILE *out)

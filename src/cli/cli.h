@@ -39,5 +39,6 @@ void cli_print_common_help(FILE *out);
 int cli_serve(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_deliver(int argc, char **argv);
+int cli_check(int argc, char **argv);
 
 #endif

@@ -43,8 +43,9 @@ static const char *check_not_empty(const char *value)
 	return value[0] == '\0' ? "must not be empty" : NULL;
 }
 
-/* "" (disabled), HOST:PORT or [IPV6]:PORT with port 1..65535. Names are
- * resolved by the listener; this only catches the typos worth catching
+/* "" (disabled), HOST:PORT or [IPV6]:PORT with port 0..65535 (0 binds an
+ * ephemeral port, which the server logs: the protocol tests use it). Names
+ * are resolved by the listener; this only catches the typos worth catching
  * before binding. */
 static const char *check_listen(const char *value)
 {
@@ -62,7 +63,7 @@ static const char *check_listen(const char *value)
 		return reason; /* bare IPv6 address: port is ambiguous */
 	uint32_t port;
 	const char *p = colon + 1;
-	if (str_to_u32(p, strlen(p), &port) < 0 || port == 0 || port > 65535)
+	if (str_to_u32(p, strlen(p), &port) < 0 || port > 65535)
 		return reason;
 	return NULL;
 }

@@ -24,11 +24,16 @@ static const struct capability {
 	{ "AUTH=PLAIN", "4616", CAP_PLAINTEXT_OK },
 	{ "AUTH=LOGIN", "draft-murchison-sasl-login", CAP_PLAINTEXT_OK },
 	{ "AUTH=SCRAM-SHA-256", "7677", CAP_NOT_AUTHENTICATED },
+	{ "CHILDREN", "3348", CAP_ALWAYS },
 	{ "ENABLE", "5161", CAP_ALWAYS },
 	{ "ID", "2971", CAP_ALWAYS },
 	{ "IDLE", "2177", CAP_ALWAYS },
 	{ "LITERAL+", "7888", CAP_ALWAYS },
+	{ "NAMESPACE", "2342", CAP_ALWAYS },
 	{ "SASL-IR", "4959", CAP_NOT_AUTHENTICATED },
+	/* Attributes on LIST only: no LIST-EXTENDED, so no RETURN option
+	 * and no CREATE-SPECIAL-USE yet. */
+	{ "SPECIAL-USE", "6154", CAP_ALWAYS },
 	{ "UNSELECT", "3691", CAP_ALWAYS },
 };
 

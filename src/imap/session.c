@@ -340,7 +340,9 @@ static void imap_on_close(struct conn *conn)
 	if (s->timer != NULL)
 		worker_timer_cancel(conn_worker(conn), s->timer);
 	session_command_end(s);
-	mailbox_view_free(&s->view);
+	/* Closing also takes the session off its worker's change watchers:
+	 * a notification must never reach a freed session. */
+	mailbox_view_close(s);
 	imap_parser_free(&s->parser);
 	free(s->user);
 	free(s);

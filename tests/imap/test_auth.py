@@ -204,7 +204,7 @@ def test_imaplib_ssl(server):
 def test_tls_1_1_refused(server):
     ctx = tls_context()
     try:
-        ctx.minimum_version = ssl.TLSVersion.TLSv1
+        ctx.minimum_version = ssl.TLSVersion.TLSv1_1
         ctx.maximum_version = ssl.TLSVersion.TLSv1_1
     except (ValueError, AttributeError):
         pytest.skip("this OpenSSL cannot offer TLS 1.1")
@@ -239,9 +239,8 @@ def test_plaintext_auth_never(server_factory):
 
 
 def test_password_not_logged(server):
-    c = server.raw()
-    c.command('LOGIN alice "alice-secret"')
-    c.command('LOGIN alice "wrong-pass-xyz"')
+    server.raw().command('LOGIN alice "alice-secret"')
+    server.raw().command('LOGIN alice "wrong-pass-xyz"')
     log = server.read_log()
     assert "alice-secret" not in log and "wrong-pass-xyz" not in log
     assert "login user=alice" in log and "login failed" in log

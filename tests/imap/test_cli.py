@@ -69,3 +69,16 @@ def test_deliver_exit_codes(server):
     assert unknown.returncode == 67
     usage = server.quire(["deliver"], stdin=b"x", check=False)
     assert usage.returncode == 64
+
+
+def test_check_finds_and_repairs_orphans(server):
+    server.quire(["deliver", "alice"], stdin=b"Subject: x\r\n\r\ny\r\n")
+    assert server.quire(["check"]).returncode == 0
+    orphan_dir = os.path.join(server.data_dir, "blobs", "ff")
+    os.makedirs(orphan_dir, exist_ok=True)
+    with open(os.path.join(orphan_dir, "f" * 62), "wb") as f:
+        f.write(b"orphan")
+    res = server.quire(["check"], check=False)
+    assert res.returncode == 1 and b"file without a blob row" in res.stdout
+    assert server.quire(["check", "--repair"]).returncode == 0
+    assert server.quire(["check"]).returncode == 0

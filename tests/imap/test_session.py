@@ -126,7 +126,8 @@ def test_nonsync_literal_after_error_is_data(server_factory):
     srv = server_factory(max_literal_size="1K")
     c = srv.raw()
     payload = b"x" * 1990 + b"\r\nb1 LOGOUT\r\n"  # would log out if executed
-    c.send(b"a1 LOGIN {%d+}\r\n" % len(payload) + payload)
+    # The CRLF after the literal ends the rejected command's line.
+    c.send(b"a1 LOGIN {%d+}\r\n" % len(payload) + payload + b"\r\n")
     resp = c.response()
     assert resp.startswith(b"a1 BAD [TOOBIG]"), resp
     c.ok("NOOP")

@@ -1,0 +1,127 @@
+/*
+ * STATUS (RFC 3501 6.3.10). The items of RFC 3501; HIGHESTMODSEQ (RFC
+ * 7162), SIZE (RFC 8438) and DELETED (RFC 9051) come with the
+ * capabilities that announce them.
+ */
+#include <string.h>
+
+#include "imap/cmd-mailbox.h"
+#include "imap/mailbox-name.h"
+#include "store/store.h"
+
+enum status_item {
+	STATUS_MESSAGES,
+	STATUS_RECENT,
+	STATUS_UIDNEXT,
+	STATUS_UIDVALIDITY,
+	STATUS_UNSEEN,
+};
+
+static const char *const status_item_names[] = {
+	[STATUS_MESSAGES] = "MESSAGES",
+	[STATUS_RECENT] = "RECENT",
+	[STATUS_UIDNEXT] = "UIDNEXT",
+	[STATUS_UIDVALIDITY] = "UIDVALIDITY",
+	[STATUS_UNSEEN] = "UNSEEN",
+};
+#define STATUS_ITEM_COUNT (sizeof(status_item_names) / sizeof(status_item_names[0]))
+
+/* Parses the item list into a bitmask of enum status_item (each item is
+ * answered once, in the order above). Returns false for an unknown item or
+ * an empty list: RFC 3501 9 wants at least one status-att. */
+static bool parse_items(const struct imap_arg *arg, unsigned *items_r)
+{
+	const struct imap_arg *list;
+	size_t count;
+	*items_r = 0;
+	if (!imap_arg_as_list(arg, &list, &count) || count == 0)
+		return false;
+	for (size_t i = 0; i < count; i++) {
+		size_t k = 0;
+		if (list[i].type != IMAP_ARG_ATOM)
+			return false;
+		while (k < STATUS_ITEM_COUNT &&
+		       !imap_arg_atom_equals(&list[i], status_item_names[k]))
+			k++;
+		if (k == STATUS_ITEM_COUNT)
+			return false;
+		*items_r |= 1u << k;
+	}
+	return true;
+}
+
+static uint32_t item_value(const struct store_mailbox_status *st,
+			   enum status_item item)
+{
+	switch (item) {
+	case STATUS_MESSAGES: return st->messages;
+	case STATUS_RECENT: return st->recent;
+	case STATUS_UIDNEXT: return st->uidnext;
+	case STATUS_UIDVALIDITY: return st->uidvalidity;
+	case STATUS_UNSEEN: return st->unseen;
+	}
+	return 0;
+}
+
+static void write_status(struct session *s, const char *name, size_t len,
+			 unsigned items, const struct store_mailbox_status *st)
+{
+	struct buf out = BUF_INIT;
+	bool first = true;
+	buf_append_str(&out, "* STATUS ");
+	mailbox_name_write(&out, name, len);
+	buf_append_str(&out, " (");
+	for (size_t k = 0; k < STATUS_ITEM_COUNT; k++) {
+		if ((items & (1u << k)) == 0)
+			continue;
+		buf_printf(&out, "%s%s %u", first ? "" : " ", status_item_names[k],
+			   item_value(st, (enum status_item)k));
+		first = false;
+	}
+	buf_append_str(&out, ")\r\n");
+	session_write(s, out.data, out.len);
+	buf_free(&out);
+}
+
+bool cmd_status(struct command *cmd)
+{
+	struct session *s = cmd->session;
+	struct buf name = BUF_INIT;
+	struct store_mailbox mailbox;
+	struct store_mailbox_status status;
+	const char *error = NULL;
+	unsigned items;
+
+	if (cmd->args_count != 2)
+		return command_bad(cmd, NULL, "STATUS takes a mailbox name and a list of items");
+	if (!parse_items(&cmd->args[1], &items))
+		return command_bad(cmd, NULL, "STATUS items are a list of MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN");
+	if (!mailbox_name_arg(cmd, &cmd->args[0], MAILBOX_NAME_EXISTING, &name)) {
+		buf_free(&name);
+		return true;
+	}
+	struct store *st = session_store(s);
+	if (st == NULL) {
+		buf_free(&name);
+		return command_no(cmd, "UNAVAILABLE", "Mail store unavailable");
+	}
+	int r = store_mailbox_lookup(st, s->user_id, buf_cstr(&name), &mailbox, &error);
+	/* A \Noselect name holds no messages to count: it is not a mailbox
+	 * as far as STATUS goes. */
+	if (r == STORE_EINVALID ||
+	    (r == STORE_OK && (mailbox.attrs & STORE_MBOX_NOSELECT)))
+		r = STORE_ENONEXISTENT;
+	if (r == STORE_OK)
+		r = store_mailbox_status(st, mailbox.id, &status, &error);
+	if (r == STORE_ENONEXISTENT) {
+		buf_free(&name);
+		return command_no(cmd, "NONEXISTENT", "Mailbox does not exist");
+	}
+	if (r != STORE_OK) {
+		buf_free(&name);
+		return mailbox_name_reply_store_error(cmd, r, error);
+	}
+	write_status(s, name.data, name.len, items, &status);
+	buf_free(&name);
+	return command_ok(cmd, NULL, "STATUS completed");
+}

@@ -1,0 +1,246 @@
+#ifndef QUIRE_NET_NET_PRIVATE_H
+#define QUIRE_NET_NET_PRIVATE_H
+/*
+ * Internals shared by the files of src/net only. Nothing outside src/net
+ * includes this header.
+ */
+#include <netinet/in.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/socket.h>
+
+struct ssl_st;
+
+#include "core/buf.h"
+#include "net/conn.h"
+#include "net/server.h"
+#include "net/tls.h"
+#include "net/worker.h"
+
+/* Every epoll registration points at one of these as the first member of
+ * its owner, so the loop can dispatch on the kind. */
+enum net_handle_kind {
+	NET_HANDLE_LISTENER,
+	NET_HANDLE_CONN,
+	NET_HANDLE_POST,
+	NET_HANDLE_WATCH,
+};
+
+struct net_handle {
+	enum net_handle_kind kind;
+};
+
+/* ---- byte streams: the conn's I/O stack ---------------------------------
+ *
+ * The conn keeps plaintext buffers and moves bytes through its top stream:
+ * socket (plain), or TLS over the socket. A COMPRESS=DEFLATE layer (RFC
+ * 4978) would be one more stream whose lower is the current top, so the
+ * protocol and the buffers do not change when it is inserted.
+ */
+enum stream_result {
+	STREAM_OK,          /* *n_r bytes moved (> 0) */
+	STREAM_WANT_READ,   /* retry when the socket is readable */
+	STREAM_WANT_WRITE,  /* retry when the socket is writable */
+	STREAM_EOF,         /* the peer closed (cleanly for TLS) */
+	STREAM_ERROR,       /* fatal; stream->error says why */
+};
+
+struct stream;
+
+struct stream_vfuncs {
+	enum stream_result (*read)(struct stream *s, void *data, size_t size,
+				   size_t *n_r);
+	/* Must be retried with the same (or longer) data after a WANT. */
+	enum stream_result (*write)(struct stream *s, const void *data,
+				    size_t size, size_t *n_r);
+	/* Best-effort end of stream (TLS close_notify); never blocks. */
+	void (*shutdown)(struct stream *s);
+	void (*destroy)(struct stream *s);
+};
+
+struct stream {
+	const struct stream_vfuncs *v;
+	struct stream *lower; /* NULL when this layer talks to the fd */
+	int fd;
+	char *error;          /* text of the last STREAM_ERROR, owned */
+};
+
+/* The plain socket layer, embedded in the conn (no allocation). */
+void stream_socket_init(struct stream *s, int fd);
+/* Sets s->error from errno-style code or text. */
+void stream_set_error(struct stream *s, const char *prefix, int errnum);
+void stream_set_error_text(struct stream *s, const char *text);
+void stream_free(struct stream *s);
+
+/* A TLS layer talking to fd in server mode; takes ownership of ssl. */
+struct stream *stream_tls_new(struct ssl_st *ssl, int fd);
+/* Drives the handshake: STREAM_OK when done, WANT_* or STREAM_ERROR. */
+enum stream_result stream_tls_handshake(struct stream *s);
+/* "TLSv1.3" / cipher name of an established TLS stream. */
+const char *stream_tls_version(const struct stream *s);
+const char *stream_tls_cipher(const struct stream *s);
+
+/* ---- listeners ---------------------------------------------------------- */
+
+struct listener {
+	struct net_handle h;
+	int fd;
+	bool implicit_tls;
+	unsigned port;
+	char *name; /* "imap" / "imaps" */
+};
+
+/*
+ * Binds and listens on spec ("host:port", "[v6]:port", "*:port").
+ * Returns 0 with *l filled, or -1 with "cannot listen on SPEC: reason".
+ */
+int listener_open(struct listener *l, const char *name, const char *spec,
+		  bool implicit_tls, char **error_r);
+void listener_close(struct listener *l);
+
+/* ---- workers ------------------------------------------------------------ */
+
+struct worker_post_item {
+	worker_fn *fn;
+	void *arg;
+	struct worker_post_item *next;
+};
+
+struct worker {
+	struct net_handle post_handle; /* the eventfd waking worker_post */
+	struct server *server;
+	unsigned index;
+	pthread_t thread;
+	bool thread_started;
+	int epfd;
+	int post_fd;
+
+	pthread_mutex_t post_lock;
+	struct worker_post_item *post_head, *post_tail;
+	bool post_closed; /* under post_lock: the loop has exited */
+
+	uint64_t now_ms;
+	struct worker_timer **timers; /* binary min-heap */
+	size_t timer_count, timer_cap;
+	uint64_t timer_seq;
+
+	struct conn *conns;       /* every conn of this worker */
+	unsigned conn_count;
+	struct conn *ready;       /* conns with work to do before sleeping */
+	bool stopping;
+
+	char scratch[16384];      /* read buffer shared by the worker's conns */
+};
+
+int worker_init(struct worker *w, struct server *server, unsigned index,
+		char **error_r);
+/* Runs the loop until shutdown completes. The thread entry point. */
+void *worker_main(void *arg);
+void worker_deinit(struct worker *w);
+/* Adds fd to the worker's epoll with events, data pointing at h. */
+int worker_epoll_add(struct worker *w, int fd, uint32_t events,
+		     struct net_handle *h);
+/* Posts the shutdown sequence to the worker. Returns worker_post's value. */
+int worker_begin_shutdown(struct worker *w);
+/* Puts a conn on the worker's ready list (idempotent). */
+void worker_schedule(struct worker *w, struct conn *conn);
+/* Accepts pending connections on a listener (called by the loop). */
+void worker_accept(struct worker *w, struct listener *l);
+
+/* ---- conns -------------------------------------------------------------- */
+
+enum conn_state {
+	CONN_HANDSHAKE,          /* implicit TLS handshake, before on_open */
+	CONN_OPEN,
+	CONN_STARTTLS_FLUSH,     /* sending the cleartext STARTTLS reply */
+	CONN_STARTTLS_HANDSHAKE,
+	CONN_CLOSING,            /* flushing output, then shutdown */
+	CONN_LINGER,             /* write side shut, discarding input */
+	CONN_DEAD,               /* waiting for the loop to free it */
+};
+
+struct conn {
+	struct net_handle h;
+	struct worker *worker;
+	const struct listener *listener;
+	struct conn *prev, *next;  /* worker->conns */
+	struct conn *ready_next;   /* worker->ready */
+	void *data;
+
+	enum conn_state state;
+	struct stream sock;        /* bottom layer */
+	struct stream *top;        /* &sock, or TLS (later COMPRESS) on top */
+	struct stream *tls_layer;  /* the TLS stream within the stack, or NULL */
+	int fd;
+	uint32_t epoll_events;     /* currently registered */
+
+	struct buf in;
+	struct buf out;
+	size_t out_pos;            /* bytes of out already sent */
+	size_t cleartext_left;     /* CONN_STARTTLS_FLUSH: bytes to send plain */
+
+	struct worker_timer *timer; /* idle timeout, or close deadline */
+	uint64_t last_activity_ms;
+	unsigned idle_timeout_ms;
+
+	uint64_t bytes_in, bytes_out;
+	const char *close_reason;
+
+	bool opened;           /* on_open ran, so on_close must run */
+	bool in_ready;         /* on worker->ready */
+	bool read_again;       /* try reading without waiting for epoll */
+	bool input_paused;
+	bool redeliver;        /* call on_input for buffered input */
+	bool drained_wanted;
+	bool tls;
+	bool loopback;
+	bool read_wants_write, write_wants_read;
+	bool hs_wants_write;
+
+	unsigned local_port;
+	char session_id[12];
+	char peer_ip[48];
+	char peer[56];
+};
+
+/* Creates a conn for an accepted fd and runs on_open (or starts the
+ * implicit TLS handshake). The counts were already taken by the server. */
+void conn_accepted(struct worker *w, int fd, const struct listener *l,
+		   const struct sockaddr_storage *addr, const char *peer_ip,
+		   bool loopback);
+/* Handles epoll events for a conn. */
+void conn_handle_events(struct conn *conn, uint32_t events);
+/* Does the deferred work of a conn on the ready list (frees dead ones). */
+void conn_run_ready(struct conn *conn);
+/* Server stopping: on_shutdown, then close. */
+void conn_shutdown(struct conn *conn);
+/* Closes at once without flushing (fatal errors, shutdown deadline). */
+void conn_abort(struct conn *conn, const char *reason);
+
+/* ---- server internals used by workers and conns ------------------------- */
+
+struct server_limits {
+	size_t output_buffer_max;
+	size_t input_buffer_max;
+	unsigned auth_timeout;     /* seconds */
+	unsigned max_connections;
+	unsigned max_connections_per_ip;
+};
+
+const struct conn_ops *server_ops(const struct server *server);
+const struct server_limits *server_limits(const struct server *server);
+struct tls_context *server_tls(const struct server *server);
+/* Counts a new connection from ip; false (nothing counted) when a limit is
+ * reached, with the reason in *reason_r. */
+bool server_conn_admit(struct server *server, const char *ip,
+		       const char **reason_r);
+void server_conn_release(struct server *server, const char *ip);
+/* Runs the callback of a watched fd (NET_HANDLE_WATCH). */
+void server_watch_dispatch(struct worker *w, struct net_handle *h);
+/* Listeners, for the loop to register and unregister. */
+size_t server_listener_count(const struct server *server);
+struct listener *server_listener(struct server *server, size_t index);
+
+#endif

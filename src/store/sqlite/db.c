@@ -1,0 +1,319 @@
+/*
+ * store/sqlite: opening the database, the per-handle statement cache,
+ * transactions and error reporting.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "store/sqlite/internal.h"
+
+/* Long enough to ride out another writer's fsync-bound commit (or a big
+ * COPY) without failing the command; short enough that a stuck lock is
+ * reported rather than hanging a session forever. */
+#define STORE_BUSY_TIMEOUT_MS 30000
+
+const char *store_error_code(int error)
+{
+	switch (error) {
+	case STORE_ENONEXISTENT: return "NONEXISTENT";
+	case STORE_EALREADYEXISTS: return "ALREADYEXISTS";
+	case STORE_ETRYCREATE: return "TRYCREATE";
+	case STORE_EOVERQUOTA: return "OVERQUOTA";
+	case STORE_ECANNOT: return "CANNOT";
+	case STORE_ENOPERM: return "NOPERM";
+	case STORE_EUNAVAILABLE: return "UNAVAILABLE";
+	case STORE_ESERVERBUG: return "SERVERBUG";
+	default: return NULL;
+	}
+}
+
+int store_fail(struct store *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	assert(code != STORE_OK);
+	buf_reset(&s->error);
+	va_start(ap, fmt);
+	buf_vprintf(&s->error, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+int store_fail_db(struct store *s, const char *what)
+{
+	int rc = sqlite3_extended_errcode(s->db);
+	int code;
+
+	switch (rc & 0xff) {
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+	case SQLITE_IOERR:
+	case SQLITE_FULL:
+	case SQLITE_CANTOPEN:
+	case SQLITE_READONLY:
+	case SQLITE_NOMEM:
+		code = STORE_EUNAVAILABLE;
+		break;
+	default:
+		code = STORE_ESERVERBUG;
+	}
+	return store_fail(s, code, "%s: %s", what, sqlite3_errmsg(s->db));
+}
+
+void store_error_out(struct store *s, const char **error_r)
+{
+	if (error_r != NULL)
+		*error_r = buf_cstr(&s->error);
+}
+
+sqlite3_stmt *store_stmt(struct store *s, const char *sql)
+{
+	for (size_t i = 0; i < s->stmt_count; i++) {
+		if (s->stmts[i].sql == sql) {
+			sqlite3_stmt *st = s->stmts[i].stmt;
+			sqlite3_reset(st);
+			sqlite3_clear_bindings(st);
+			return st;
+		}
+	}
+	sqlite3_stmt *st = NULL;
+	if (sqlite3_prepare_v3(s->db, sql, -1, SQLITE_PREPARE_PERSISTENT, &st,
+			       NULL) != SQLITE_OK) {
+		store_fail_db(s, "prepare");
+		return NULL;
+	}
+	if (s->stmt_count == s->stmt_cap) {
+		s->stmt_cap = s->stmt_cap ? s->stmt_cap * 2 : 32;
+		s->stmts = xrealloc(s->stmts, s->stmt_cap * sizeof(*s->stmts));
+	}
+	s->stmts[s->stmt_count].sql = sql;
+	s->stmts[s->stmt_count].stmt = st;
+	s->stmt_count++;
+	return st;
+}
+
+int store_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what)
+{
+	int rc = sqlite3_step(st);
+
+	if (rc != SQLITE_DONE && rc != SQLITE_ROW) {
+		int code = store_fail_db(s, what);
+		sqlite3_reset(st);
+		return code;
+	}
+	sqlite3_reset(st);
+	return STORE_OK;
+}
+
+static int exec_sql(struct store *s, const char *sql, const char *what)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+
+	if (st == NULL)
+		return store_fail_db(s, what);
+	return store_exec_stmt(s, st, what);
+}
+
+int store_tx_write(struct store *s)
+{
+	assert(!s->in_tx);
+	/* IMMEDIATE takes the write lock now, waiting up to busy_timeout:
+	 * UIDs are read and bumped under it, so two writers (threads or
+	 * processes) can never hand out the same UID. */
+	int ret = exec_sql(s, "BEGIN IMMEDIATE", "begin");
+	if (ret == STORE_OK)
+		s->in_tx = true;
+	return ret;
+}
+
+int store_tx_read(struct store *s)
+{
+	assert(!s->in_tx);
+	int ret = exec_sql(s, "BEGIN", "begin");
+	if (ret == STORE_OK)
+		s->in_tx = true;
+	return ret;
+}
+
+static void forget_pending(struct store *s)
+{
+	s->changed_count = 0;
+	s->dead_count = 0;
+}
+
+int store_tx_commit(struct store *s)
+{
+	assert(s->in_tx);
+	int ret = exec_sql(s, "COMMIT", "commit");
+	if (ret != STORE_OK) {
+		store_tx_rollback(s);
+		return ret;
+	}
+	s->in_tx = false;
+	if (s->dead_count > 0)
+		store_blob_unlink_dead(s);
+	for (size_t i = 0; i < s->changed_count; i++)
+		store_notify_changed(s, s->changed[i]);
+	forget_pending(s);
+	return STORE_OK;
+}
+
+void store_tx_rollback(struct store *s)
+{
+	if (!sqlite3_get_autocommit(s->db))
+		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
+	s->in_tx = false;
+	forget_pending(s);
+}
+
+void store_tx_changed(struct store *s, int64_t mailbox_id)
+{
+	for (size_t i = 0; i < s->changed_count; i++) {
+		if (s->changed[i] == mailbox_id)
+			return;
+	}
+	if (s->changed_count == s->changed_cap) {
+		s->changed_cap = s->changed_cap ? s->changed_cap * 2 : 8;
+		s->changed = xrealloc(s->changed,
+				      s->changed_cap * sizeof(*s->changed));
+	}
+	s->changed[s->changed_count++] = mailbox_id;
+}
+
+static int mkdir_p(const char *path)
+{
+	struct buf b = BUF_INIT;
+	int ret = 0;
+
+	buf_append_str(&b, path);
+	for (size_t i = 1; i <= b.len && ret == 0; i++) {
+		if (i < b.len && b.data[i] != '/')
+			continue;
+		char saved = b.data[i];
+		b.data[i] = '\0';
+		if (mkdir(b.data, 0700) < 0 && errno != EEXIST)
+			ret = -1;
+		b.data[i] = saved;
+	}
+	buf_free(&b);
+	return ret;
+}
+
+static int open_db(struct store *s, char **error_r)
+{
+	struct buf path = BUF_INIT;
+	int ret;
+
+	/* Password hashes live in here: create it owner-only (SQLite gives
+	 * the -wal and -shm files the database file's permissions). */
+	int fd = openat(s->data_dir_fd, "quire.db",
+			O_CREAT | O_RDWR | O_CLOEXEC, 0600);
+	if (fd >= 0)
+		close(fd);
+	buf_printf(&path, "%s/quire.db", s->data_dir);
+	ret = sqlite3_open_v2(buf_cstr(&path), &s->db,
+			      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			      SQLITE_OPEN_NOMUTEX, NULL);
+	if (ret != SQLITE_OK) {
+		buf_reset(&path);
+		buf_printf(&path, "open %s/quire.db: %s", s->data_dir,
+			   s->db ? sqlite3_errmsg(s->db) : "out of memory");
+		*error_r = buf_steal(&path);
+		return STORE_EUNAVAILABLE;
+	}
+	buf_free(&path);
+	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_extended_result_codes(s->db, 1);
+	/* WAL: readers never block the writer; synchronous=FULL makes every
+	 * commit durable before COMMIT returns (the APPEND OK promise). */
+	static const char *const pragmas =
+		"PRAGMA journal_mode=WAL;"
+		"PRAGMA synchronous=FULL;"
+		"PRAGMA foreign_keys=ON;"
+		"PRAGMA temp_store=MEMORY;";
+	char *msg = NULL;
+	if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+		struct buf e = BUF_INIT;
+		buf_printf(&e, "configure database: %s", msg ? msg : "?");
+		sqlite3_free(msg);
+		*error_r = buf_steal(&e);
+		return STORE_EUNAVAILABLE;
+	}
+	return STORE_OK;
+}
+
+int store_open(const char *data_dir, struct store **store_r, char **error_r)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	struct buf e = BUF_INIT;
+	int ret;
+
+	s->data_dir = xstrdup(data_dir);
+	s->data_dir_fd = -1;
+	s->notify_fd = -1;
+	*store_r = NULL;
+	*error_r = NULL;
+	if (mkdir_p(data_dir) < 0) {
+		buf_printf(&e, "create %s: %s", data_dir, strerror(errno));
+		*error_r = buf_steal(&e);
+		store_close(&s);
+		return STORE_EUNAVAILABLE;
+	}
+	s->data_dir_fd = open(data_dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (s->data_dir_fd < 0) {
+		buf_printf(&e, "open %s: %s", data_dir, strerror(errno));
+		*error_r = buf_steal(&e);
+		store_close(&s);
+		return STORE_EUNAVAILABLE;
+	}
+	ret = open_db(s, error_r);
+	if (ret == STORE_OK) {
+		ret = store_blob_dirs_init(s);
+		if (ret == STORE_OK)
+			ret = store_schema_migrate(s);
+		if (ret != STORE_OK)
+			*error_r = xstrdup(buf_cstr(&s->error));
+	}
+	if (ret != STORE_OK) {
+		store_close(&s);
+		return ret;
+	}
+	*store_r = s;
+	return STORE_OK;
+}
+
+void store_close(struct store **store)
+{
+	struct store *s = store ? *store : NULL;
+
+	if (s == NULL)
+		return;
+	if (s->db != NULL) {
+		store_tx_rollback(s);
+		for (size_t i = 0; i < s->stmt_count; i++)
+			sqlite3_finalize(s->stmts[i].stmt);
+		sqlite3_close(s->db);
+	}
+	if (s->data_dir_fd >= 0)
+		close(s->data_dir_fd);
+	if (s->notify_fd >= 0)
+		close(s->notify_fd);
+	free(s->stmts);
+	free(s->changed);
+	free(s->dead_blobs);
+	free(s->data_dir);
+	buf_free(&s->error);
+	free(s);
+	*store = NULL;
+}
+
+const char *store_data_dir(const struct store *store)
+{
+	return store->data_dir;
+}

@@ -1,0 +1,583 @@
+#ifndef QUIRE_STORE_STORE_H
+#define QUIRE_STORE_STORE_H
+/*
+ * The storage interface: the only door to mail data.
+ *
+ * It speaks in users, mailboxes, UIDs, flags, modseqs and blobs. The default
+ * backend is store/sqlite (one SQLite database in WAL mode for metadata,
+ * content-addressed immutable body files under data_dir/blobs/); a PostgreSQL
+ * backend will implement the same header later, so nothing here names a
+ * backend type.
+ *
+ * Threads: one `struct store` per thread (each is its own database
+ * connection with its own prepared statements). A handle must not be used by
+ * two threads at once. Several handles, in this and in other processes
+ * (`quire deliver`), may write the same mailbox concurrently: every write is
+ * one transaction that takes the write lock up front, so UIDs and modseqs
+ * are never duplicated or lost.
+ *
+ * Transactions: every function below is one complete transaction. A function
+ * that stores mail returns STORE_OK only after the body file is fsynced (file
+ * and directory) and the transaction referencing it is committed, so the
+ * caller may answer OK at once.
+ *
+ * Errors: functions return 0 (STORE_OK) or one of enum store_error. When an
+ * error_r is given, *error_r receives a human-readable reason that is owned by
+ * the handle and stays valid until the next call on the same handle (it never
+ * contains message data or passwords). Functions without a handle use
+ * `char **error_r` that the caller frees.
+ *
+ * Names: mailbox names are stored exactly as the client sent them (modified
+ * UTF-7; the IMAP layer validates them), with '/' as hierarchy delimiter.
+ * "INBOX" is case-insensitive and always stored as "INBOX", also as a prefix:
+ * "inbox/child" is "INBOX/child".
+ *
+ * Room left for the next issues (schema already has them, see
+ * sqlite/schema.c): per-mailbox ACL entries (RFC 4314, table `acl`),
+ * per-user quota usage (RFC 9208, table `quota_usage`), FTS5 trigram index
+ * for SEARCH (added by a later migration, table `fts`), and the parse cache
+ * keyed by blob (table `blob_cache`, usable now through store_blob_cache_*).
+ */
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+
+#include "core/buf.h"
+
+struct store;
+
+/* Error codes. Each maps to one IMAP response code, see store_error_code(). */
+enum store_error {
+	STORE_OK = 0,
+	STORE_ENONEXISTENT,   /* NO [NONEXISTENT]: no such user/mailbox/message */
+	STORE_EALREADYEXISTS, /* NO [ALREADYEXISTS] */
+	STORE_ETRYCREATE,     /* NO [TRYCREATE]: destination mailbox missing */
+	STORE_EOVERQUOTA,     /* NO [OVERQUOTA] (quota issue, not yet returned) */
+	STORE_ECANNOT,        /* NO [CANNOT]: the operation breaks a rule */
+	STORE_EINVALID,       /* bad argument (name, keyword): BAD or NO */
+	STORE_ENOPERM,        /* NO [NOPERM] (ACL issue, not yet returned) */
+	STORE_EUNAVAILABLE,   /* NO [UNAVAILABLE]: busy, I/O error, disk full */
+	STORE_ESERVERBUG,     /* NO [SERVERBUG]: corrupt data, internal error */
+};
+
+/* Returns the IMAP response code text for an error ("NONEXISTENT", ...), or
+ * NULL for STORE_OK and STORE_EINVALID (which has no response code). */
+const char *store_error_code(int error);
+
+/* ------------------------------------------------------------------------
+ * Open, close
+ */
+
+/*
+ * Opens (creating as needed) data_dir, data_dir/quire.db, data_dir/blobs/ and
+ * data_dir/tmp/, and runs the schema migrations. Returns STORE_OK with a new
+ * handle in *store_r, or an error with a reason in *error_r (caller frees).
+ * A database written by a newer Quire (higher schema version) is refused.
+ */
+int store_open(const char *data_dir, struct store **store_r, char **error_r);
+
+/* Closes the handle and sets *store to NULL. NULL or *store == NULL is fine. */
+void store_close(struct store **store);
+
+/* The data_dir given to store_open. Owned by the handle. */
+const char *store_data_dir(const struct store *store);
+
+/* ------------------------------------------------------------------------
+ * Users
+ */
+
+/* SCRAM-SHA-256 credentials (RFC 7677, RFC 5802). */
+struct store_scram {
+	uint8_t *salt;          /* salt_len bytes */
+	size_t salt_len;
+	uint32_t iterations;
+	uint8_t stored_key[32];
+	uint8_t server_key[32];
+};
+
+struct store_user {
+	int64_t id;
+	char *name;
+	char *password_hash;    /* crypt(3) string */
+	bool has_scram;
+	struct store_scram scram;
+};
+
+/*
+ * Returns true if name is acceptable as a user name: 1-64 bytes, no '/', no
+ * spaces, no control characters (bytes < 0x20 and 0x7f). On false, *reason_r
+ * (may be NULL) says why (static string).
+ */
+bool store_user_name_valid(const char *name, const char **reason_r);
+
+/*
+ * Creates a user with INBOX and the RFC 6154 special-use mailboxes Drafts,
+ * Sent, Trash, Junk and Archive, all subscribed. scram may be NULL. User names
+ * are unique ignoring ASCII case. Returns STORE_OK and the new id in *id_r (may
+ * be NULL), STORE_EINVALID for a bad name, STORE_EALREADYEXISTS.
+ */
+int store_user_add(struct store *store, const char *name,
+		   const char *password_hash, const struct store_scram *scram,
+		   int64_t *id_r, const char **error_r);
+
+/*
+ * Looks a user up by name (ASCII case-insensitive). Fills *user_r (free its
+ * contents with store_user_free). STORE_ENONEXISTENT if no such user.
+ */
+int store_user_get(struct store *store, const char *name,
+		   struct store_user *user_r, const char **error_r);
+
+/* Frees what store_user_get put into *user (not user itself). */
+void store_user_free(struct store_user *user);
+
+/* Replaces password hash and SCRAM credentials (scram NULL removes them).
+ * STORE_ENONEXISTENT if no such user. */
+int store_user_set_password(struct store *store, const char *name,
+			    const char *password_hash,
+			    const struct store_scram *scram,
+			    const char **error_r);
+
+/* Deletes the user, all their mailboxes, messages and subscriptions; blob
+ * files nobody else refers to are removed. STORE_ENONEXISTENT. */
+int store_user_delete(struct store *store, const char *name,
+		      const char **error_r);
+
+/* All user names, sorted. *names_r is a NULL-terminated array; free it with
+ * store_strings_free. *count_r (may be NULL) gets the count. */
+int store_user_list(struct store *store, char ***names_r, size_t *count_r,
+		    const char **error_r);
+
+/* Frees a NULL-terminated array of strings returned by the store. */
+void store_strings_free(char **strings);
+
+/* ------------------------------------------------------------------------
+ * Mailboxes
+ */
+
+/* Mailbox attributes, as a bitmask. */
+enum store_mailbox_attr {
+	STORE_MBOX_NOSELECT     = 1u << 0,  /* exists only as a parent */
+	STORE_MBOX_HASCHILDREN  = 1u << 1,  /* computed when listing */
+	STORE_MBOX_SUBSCRIBED   = 1u << 2,
+	STORE_MBOX_NONEXISTENT  = 1u << 3,  /* list: subscribed, not existing */
+	STORE_MBOX_DRAFTS       = 1u << 8,  /* RFC 6154 special use */
+	STORE_MBOX_SENT         = 1u << 9,
+	STORE_MBOX_TRASH        = 1u << 10,
+	STORE_MBOX_JUNK         = 1u << 11,
+	STORE_MBOX_ARCHIVE      = 1u << 12,
+	STORE_MBOX_ALL          = 1u << 13,
+	STORE_MBOX_FLAGGED      = 1u << 14,
+};
+#define STORE_MBOX_SPECIAL_USE_MASK 0x7f00u
+
+/* One mailbox's identity and counters. */
+struct store_mailbox {
+	int64_t id;
+	int64_t user_id;
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t highestmodseq;
+	uint32_t first_recent_uid; /* see store_mailbox_claim_recent */
+	uint32_t attrs;            /* enum store_mailbox_attr (no HASCHILDREN) */
+};
+
+/*
+ * Canonicalises a mailbox name into out (reset first): a leading "INBOX"
+ * component in any case becomes "INBOX"; a trailing '/' is removed. Returns
+ * STORE_EINVALID for an empty name, an empty component ("a//b", "/a"), or a
+ * control character.
+ */
+int store_mailbox_name_normalize(const char *name, struct buf *out);
+
+/* Looks a mailbox up by name (normalised as above). STORE_ENONEXISTENT if
+ * there is none. A \Noselect mailbox is found (attrs says so): the caller
+ * refuses SELECT of it. */
+int store_mailbox_lookup(struct store *store, int64_t user_id,
+			 const char *name, struct store_mailbox *mailbox_r,
+			 const char **error_r);
+
+/* The same by id, to refresh counters. STORE_ENONEXISTENT if deleted. */
+int store_mailbox_get(struct store *store, int64_t mailbox_id,
+		      struct store_mailbox *mailbox_r, const char **error_r);
+
+struct store_mailbox_entry {
+	char *name;
+	int64_t id;             /* 0 for a subscription-only entry */
+	uint32_t attrs;         /* with HASCHILDREN, SUBSCRIBED, NONEXISTENT */
+};
+
+struct store_mailbox_list {
+	struct store_mailbox_entry *entries; /* sorted by name (bytewise) */
+	size_t count;
+};
+
+/*
+ * Lists all of the user's mailboxes with attributes, plus subscribed names
+ * that do not exist (attrs STORE_MBOX_NONEXISTENT|STORE_MBOX_SUBSCRIBED).
+ * Pattern matching (LIST "" "%") is the IMAP layer's job. Free with
+ * store_mailbox_list_free.
+ */
+int store_mailbox_list(struct store *store, int64_t user_id,
+		       struct store_mailbox_list *list_r, const char **error_r);
+void store_mailbox_list_free(struct store_mailbox_list *list);
+
+/*
+ * Creates a mailbox (RFC 3501 6.3.3). Missing parents ("a" for "a/b") are
+ * created too, as ordinary selectable mailboxes (RFC 3501 6.3.3 SHOULD
+ * create superior names). A trailing '/' ("intend to create
+ * children") is stripped. special_use is 0 or STORE_MBOX_* special-use bits
+ * (RFC 6154 CREATE-SPECIAL-USE). Creating over a \Noselect mailbox of that
+ * name turns it selectable again (new uidvalidity). Returns STORE_OK and the
+ * id in *id_r (may be NULL), STORE_EALREADYEXISTS, STORE_EINVALID.
+ */
+int store_mailbox_create(struct store *store, int64_t user_id,
+			 const char *name, uint32_t special_use,
+			 int64_t *id_r, const char **error_r);
+
+/*
+ * Deletes a mailbox (RFC 3501 6.3.4). INBOX: STORE_ECANNOT. A mailbox with
+ * children loses its messages and becomes \Noselect; a \Noselect mailbox with
+ * children: STORE_ECANNOT; a mailbox without children is removed. Missing:
+ * STORE_ENONEXISTENT. Subscriptions are kept (RFC 3501 6.3.6 allows them to
+ * name nonexistent mailboxes). Deleted message blobs are freed.
+ */
+int store_mailbox_delete(struct store *store, int64_t user_id,
+			 const char *name, const char **error_r);
+
+/*
+ * Renames a mailbox and its children (RFC 3501 6.3.5), creating missing
+ * parents of the new name. The renamed mailboxes keep their id, uidvalidity
+ * and UIDs: uidvalidity values are unique across all mailboxes ever created,
+ * so (name, uidvalidity, uid) still names one message forever (RFC 3501
+ * 2.3.1.1). Renaming INBOX moves its messages into a new mailbox (new
+ * uidvalidity, UIDs from 1) and leaves INBOX empty with tombstones; INBOX's
+ * children stay. Target exists: STORE_EALREADYEXISTS; source missing:
+ * STORE_ENONEXISTENT; renaming into its own subtree: STORE_ECANNOT.
+ */
+int store_mailbox_rename(struct store *store, int64_t user_id,
+			 const char *old_name, const char *new_name,
+			 const char **error_r);
+
+/* Adds or removes a subscription (RFC 3501 6.3.6/6.3.7). The name need not
+ * exist. Unsubscribing a name that is not subscribed: STORE_ENONEXISTENT. */
+int store_mailbox_subscribe(struct store *store, int64_t user_id,
+			    const char *name, bool subscribe,
+			    const char **error_r);
+
+struct store_mailbox_status {
+	uint32_t messages;
+	uint32_t recent;        /* uids >= first_recent_uid */
+	uint32_t uidnext;
+	uint32_t uidvalidity;
+	uint32_t unseen;        /* messages without \Seen */
+	uint32_t deleted;       /* messages with \Deleted */
+	uint64_t highestmodseq;
+	uint64_t size;          /* sum of message sizes (RFC 8438) */
+};
+
+/* STATUS (RFC 3501 6.3.10) of a mailbox by id. STORE_ENONEXISTENT. */
+int store_mailbox_status(struct store *store, int64_t mailbox_id,
+			 struct store_mailbox_status *status_r,
+			 const char **error_r);
+
+/*
+ * \Recent (RFC 3501 2.3.2): atomically returns the mailbox's first-recent
+ * boundary in *first_recent_uid_r and moves it to uidnext. Call it once for a
+ * read-write SELECT; that session alone treats uids >= the returned value as
+ * \Recent. (EXAMINE reads first_recent_uid from store_mailbox_get instead.)
+ * Does not bump modseq.
+ */
+int store_mailbox_claim_recent(struct store *store, int64_t mailbox_id,
+			       uint32_t *first_recent_uid_r,
+			       const char **error_r);
+
+/* Keywords ever used in the mailbox (for FLAGS / PERMANENTFLAGS), in the
+ * order they were first used. NULL-terminated, free with store_strings_free. */
+int store_mailbox_keywords(struct store *store, int64_t mailbox_id,
+			   char ***keywords_r, const char **error_r);
+
+/* ------------------------------------------------------------------------
+ * Messages
+ */
+
+/* System flags as a bitmask (\Recent is not stored, see above). */
+enum store_flag {
+	STORE_FLAG_SEEN     = 1u << 0,
+	STORE_FLAG_ANSWERED = 1u << 1,
+	STORE_FLAG_FLAGGED  = 1u << 2,
+	STORE_FLAG_DELETED  = 1u << 3,
+	STORE_FLAG_DRAFT    = 1u << 4,
+};
+#define STORE_FLAGS_ALL 0x1fu
+
+/* Keywords are atoms (RFC 3501 "flag-keyword"): 1-255 bytes, no spaces,
+ * controls, or atom-specials, not starting with '\'. Compared ignoring ASCII
+ * case. A bad keyword gives STORE_EINVALID. */
+#define STORE_KEYWORD_MAX_LEN 255
+
+/* A UID range, first <= last; UINT32_MAX as last means "*". */
+struct store_uid_range {
+	uint32_t first;
+	uint32_t last;
+};
+
+/* One message's mutable state. keywords is NULL or space-separated atoms
+ * ("$Forwarded work"), ready to print inside FLAGS (...). */
+struct store_msg {
+	uint32_t uid;
+	uint32_t flags;          /* enum store_flag */
+	uint64_t modseq;
+	const char *keywords;    /* owned by the containing list */
+	bool changed;            /* store_flags_update: this one changed */
+};
+
+struct store_msg_list {
+	struct store_msg *msgs;  /* in UID order */
+	size_t count;
+	uint64_t highestmodseq;  /* of the mailbox, at the time of the read */
+	uint32_t uidnext;        /* of the mailbox, at the time of the read */
+	/* private: storage of keywords */
+	struct buf strings_;
+};
+void store_msg_list_free(struct store_msg_list *list);
+
+/* A message to append. Give either data+size (fd = -1) or an fd positioned
+ * anywhere, of which bytes [0, size) are the message (read with pread; the
+ * fd is not closed). An fd from store_spill_create can be linked into place
+ * without copying. */
+struct store_append_msg {
+	const void *data;
+	int fd;
+	size_t size;
+	const uint8_t *sha256;   /* NULL, or the SHA-256 of exactly those bytes */
+	uint32_t flags;
+	const char *const *keywords;
+	size_t keyword_count;
+	time_t internaldate;     /* 0 = now */
+	int tz_offset_min;       /* e.g. +120 for +0200, kept for FETCH */
+};
+
+/*
+ * Appends count messages to a mailbox in one transaction, all or nothing
+ * (RFC 3502 MULTIAPPEND). Bodies are written and fsynced first (identical
+ * bodies are stored once), then the rows are committed. On STORE_OK,
+ * uids_r[0..count) holds the new UIDs (ascending) and *uidvalidity_r the
+ * mailbox's uidvalidity (RFC 4315 APPENDUID); both may be NULL.
+ * Missing mailbox: STORE_ETRYCREATE (RFC 3501 6.3.11); \Noselect:
+ * STORE_ECANNOT; bad keyword: STORE_EINVALID.
+ */
+int store_append(struct store *store, int64_t mailbox_id,
+		 const struct store_append_msg *msgs, size_t count,
+		 uint32_t *uids_r, uint32_t *uidvalidity_r,
+		 const char **error_r);
+
+/*
+ * Creates an unlinked temporary file under data_dir/tmp (O_TMPFILE, on the
+ * same filesystem as the blobs) for a parser to spill a large literal into.
+ * Returns STORE_OK and the fd in *fd_r (the caller closes it).
+ */
+int store_spill_create(struct store *store, int *fd_r, const char **error_r);
+
+/* ------------------------------------------------------------------------
+ * Views: how every session learns what changed
+ */
+
+/*
+ * All messages of a mailbox (uid, flags, keywords, modseq) in UID order, plus
+ * highestmodseq and uidnext read in the same transaction. One query.
+ * Free with store_msg_list_free. STORE_ENONEXISTENT.
+ */
+int store_mailbox_snapshot(struct store *store, int64_t mailbox_id,
+			   struct store_msg_list *list_r, const char **error_r);
+
+struct store_changes {
+	struct store_msg_list changed; /* modseq > since: new or flags changed */
+	uint32_t *expunged;            /* tombstoned UIDs with modseq > since,
+					  ascending; may include UIDs the caller
+					  never saw (ignore those) */
+	size_t expunged_count;
+};
+
+/*
+ * What changed in a mailbox after modseq `since`, in one read transaction:
+ * changes_r->changed.highestmodseq is the modseq to pass next time.
+ * Free with store_changes_free. STORE_ENONEXISTENT if the mailbox is gone.
+ */
+int store_changes_since(struct store *store, int64_t mailbox_id,
+			uint64_t since, struct store_changes *changes_r,
+			const char **error_r);
+void store_changes_free(struct store_changes *changes);
+
+/* ------------------------------------------------------------------------
+ * Message details and bodies (FETCH)
+ */
+
+struct store_message {
+	uint32_t uid;
+	uint32_t flags;
+	uint64_t modseq;
+	const char *keywords;    /* NULL or space-separated; owned by the list */
+	time_t internaldate;
+	int tz_offset_min;
+	uint64_t size;
+	int64_t blob_id;
+	time_t savedate;         /* RFC 8514 */
+};
+
+struct store_message_list {
+	struct store_message *msgs; /* in UID order */
+	size_t count;
+	struct buf strings_;        /* private */
+};
+void store_message_list_free(struct store_message_list *list);
+
+/*
+ * Details of the messages whose UIDs fall in the given ranges (any order,
+ * may overlap); UIDs that do not exist are skipped. The caller must clamp
+ * ranges to UIDs its view knows (a "*" must not reach messages the session
+ * has not been told about). Free with store_message_list_free.
+ */
+int store_messages_get(struct store *store, int64_t mailbox_id,
+		       const struct store_uid_range *ranges, size_t range_count,
+		       struct store_message_list *list_r, const char **error_r);
+
+/* Opens a blob read-only: *fd_r (caller closes) and *size_r.
+ * STORE_ENONEXISTENT if the blob id is unknown, STORE_ESERVERBUG if its
+ * file is missing. */
+int store_blob_open(struct store *store, int64_t blob_id, int *fd_r,
+		    uint64_t *size_r, const char **error_r);
+
+/* Appends the blob's file path to path (for mmap by name). */
+int store_blob_path(struct store *store, int64_t blob_id, struct buf *path,
+		    const char **error_r);
+
+/*
+ * Parse cache (ENVELOPE, BODYSTRUCTURE, part offsets), opaque bytes keyed by
+ * blob; the parser owns the format. get appends the cached bytes to out and
+ * returns STORE_OK, or STORE_ENONEXISTENT when nothing is cached. put
+ * replaces the entry. The entry goes away with the blob.
+ */
+int store_blob_cache_get(struct store *store, int64_t blob_id,
+			 struct buf *out, const char **error_r);
+int store_blob_cache_put(struct store *store, int64_t blob_id,
+			 const void *data, size_t len, const char **error_r);
+
+/* ------------------------------------------------------------------------
+ * Changing messages
+ */
+
+enum store_flags_op {
+	STORE_FLAGS_SET,         /* FLAGS */
+	STORE_FLAGS_ADD,         /* +FLAGS */
+	STORE_FLAGS_REMOVE,      /* -FLAGS */
+};
+
+struct store_flags_result {
+	/* Every existing message in the ranges that passed UNCHANGEDSINCE, with
+	 * its flags after the operation; .changed marks the ones that changed
+	 * (those have the new modseq). */
+	struct store_msg_list msgs;
+	/* UIDs that failed UNCHANGEDSINCE (RFC 7162 3.1.3 MODIFIED), ascending. */
+	uint32_t *modified;
+	size_t modified_count;
+};
+void store_flags_result_free(struct store_flags_result *result);
+
+/*
+ * STORE (RFC 3501 6.4.6): applies op with flags+keywords to the messages in
+ * the ranges. unchangedsince is NULL for none, else RFC 7162 UNCHANGEDSINCE
+ * (0 is a valid value that every message fails): a message whose modseq is
+ * greater is left alone and reported in modified.
+ * All changed messages get one new modseq (highestmodseq + 1); unchanged ones
+ * keep theirs. Free the result with store_flags_result_free.
+ */
+int store_flags_update(struct store *store, int64_t mailbox_id,
+		       const struct store_uid_range *ranges, size_t range_count,
+		       enum store_flags_op op, uint32_t flags,
+		       const char *const *keywords, size_t keyword_count,
+		       const uint64_t *unchangedsince,
+		       struct store_flags_result *result_r,
+		       const char **error_r);
+
+struct store_copy_result {
+	uint32_t uidvalidity;    /* of the destination (RFC 4315 COPYUID) */
+	uint32_t *src_uids;      /* ascending */
+	uint32_t *dst_uids;      /* dst_uids[i] is the copy of src_uids[i] */
+	size_t count;
+	uint64_t src_modseq;     /* move: modseq of the source tombstones */
+};
+void store_copy_result_free(struct store_copy_result *result);
+
+/*
+ * COPY (RFC 3501 6.4.7): copies the messages in the ranges to dst_mailbox_id
+ * with their flags and keywords (new UIDs in the same order, savedate now),
+ * sharing the bodies. Missing destination: STORE_ETRYCREATE; \Noselect
+ * destination: STORE_ECANNOT. No matching messages: STORE_OK, count 0.
+ */
+int store_copy(struct store *store, int64_t src_mailbox_id,
+	       const struct store_uid_range *ranges, size_t range_count,
+	       int64_t dst_mailbox_id, struct store_copy_result *result_r,
+	       const char **error_r);
+
+/* MOVE (RFC 6851): as store_copy, and expunges the sources (tombstones) in
+ * the same transaction. Moving to the same mailbox: STORE_ECANNOT. */
+int store_move(struct store *store, int64_t src_mailbox_id,
+	       const struct store_uid_range *ranges, size_t range_count,
+	       int64_t dst_mailbox_id, struct store_copy_result *result_r,
+	       const char **error_r);
+
+/*
+ * EXPUNGE (RFC 3501 6.4.3): removes the messages with \Deleted; with ranges
+ * (UID EXPUNGE, RFC 4315 2.1) only those among them. Leaves (uid, modseq)
+ * tombstones. *uids_r gets the expunged UIDs ascending (caller frees, NULL if
+ * none), *count_r their count, *modseq_r (may be NULL) the new highestmodseq.
+ * ranges NULL means all. Blobs that lost their last reference are removed.
+ */
+int store_expunge(struct store *store, int64_t mailbox_id,
+		  const struct store_uid_range *ranges, size_t range_count,
+		  uint32_t **uids_r, size_t *count_r, uint64_t *modseq_r,
+		  const char **error_r);
+
+/* ------------------------------------------------------------------------
+ * Change notification
+ */
+
+/*
+ * Sets the process-wide hook called (on the committing thread) after every
+ * committed change to a mailbox: messages added, flags changed, expunged,
+ * mailbox deleted or renamed. fn must be fast and thread-safe (post to an
+ * eventfd). fn NULL removes it. Call before starting threads.
+ */
+typedef void store_change_fn(int64_t mailbox_id, void *context);
+void store_set_change_hook(store_change_fn *fn, void *context);
+
+/*
+ * Other processes (`quire deliver`) cannot call the hook, so after each
+ * commit every handle also sends the mailbox id as a datagram to
+ * data_dir/notify.sock if it exists (a process that opened the socket itself
+ * skips this: its hook already ran). store_notify_socket_open binds that
+ * socket (non-blocking, replacing a stale file) for the server: STORE_OK and
+ * the fd in *fd_r, or an error with *error_r (caller frees).
+ */
+int store_notify_socket_open(const char *data_dir, int *fd_r, char **error_r);
+
+/* Reads one notification. Returns 1 with *mailbox_id_r, 0 when none is
+ * pending (EAGAIN), -1 on error (errno set). */
+int store_notify_socket_read(int fd, int64_t *mailbox_id_r);
+
+/* ------------------------------------------------------------------------
+ * Consistency check (`quire check`)
+ */
+
+/*
+ * Verifies that every blob file exists with the recorded size, message
+ * counts, and uidnext > max(uid) per mailbox; finds orphan blob files and
+ * unreferenced blob rows, and leftovers in tmp/. With repair, removes orphans
+ * and leftovers and fixes uidnext. Appends one line per finding to report
+ * (may be NULL) and the number of problems found to *problems_r.
+ */
+int store_check(struct store *store, bool repair, struct buf *report,
+		unsigned *problems_r, const char **error_r);
+
+#endif
