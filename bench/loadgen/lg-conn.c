@@ -140,8 +140,10 @@ void client_fail(struct client *c, const char *fmt, ...)
 		c->state = C_DONE;
 		return;
 	}
-	/* Reconnect after a pause, unless stopping. */
-	c->state = g_run.stopping ? C_DONE : C_NEW;
+	/* Reconnect after a pause, unless stopping. A populate connection
+	 * would start its share over, so it stops instead. */
+	c->state = g_run.stopping || g_run.opt.mode == MODE_POPULATE ? C_DONE
+								     : C_NEW;
 	c->deadline = now_us() + 200000;
 }
 

@@ -136,7 +136,9 @@ static void gen_search(struct gbuf *b, uint64_t *rng, uint32_t index,
 	 * index%100==50, phrase in index%250==100. Decoys put the two words
 	 * of the phrase apart in index%250==50. */
 	const char *subj = NULL;
-	if (index % 100 == 50)
+	if (index % 100 == 50 && index % 250 == 100)
+		subj = "Zebrafish Purple Elephant";
+	else if (index % 100 == 50)
 		subj = "Zebrafish";
 	else if (index % 250 == 100)
 		subj = "Purple Elephant";

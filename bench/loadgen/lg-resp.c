@@ -195,7 +195,11 @@ static bool rp_value_depth(struct rp *r, struct span *content_r, int depth)
 				r->p++;
 				return true;
 			}
-			if (!first && !rp_sp(r))
+			/* Elements are separated by SP, except that lists
+			 * may follow each other directly: address lists and
+			 * multipart bodies (RFC 3501 section 9, "address"
+			 * and "body-type-mpart"). */
+			if (!first && !rp_sp(r) && *r->p != '(')
 				return false;
 			first = false;
 			if (!rp_value_depth(r, NULL, depth + 1))
@@ -232,7 +236,7 @@ int rp_list_len(struct span list)
 		return -1;
 	int n = 0;
 	while (r.p < r.end && *r.p != ')') {
-		if (n > 0 && !rp_sp(&r))
+		if (n > 0 && !rp_sp(&r) && *r.p != '(')
 			return -1;
 		if (!rp_value(&r, NULL, NULL))
 			return -1;

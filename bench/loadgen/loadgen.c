@@ -92,7 +92,8 @@ static void usage(FILE *f)
 "  --src-addrs N        spread connections over 127.0.0.1..N (1)\n"
 "  --ramp N             connections being set up at once per thread (64)\n"
 "  --hold S             idle-memory: seconds to hold once all idle (10)\n"
-"  --ready-file PATH    idle-memory: created once all clients idle\n"
+"  --ready-file PATH    idle-memory: created once all clients idle;\n"
+"                       removing it ends the hold\n"
 "  --idle-ms N          mixed: longest IDLE (1000)\n"
 "  --cmd-timeout S      seconds to wait for one answer (120)\n"
 "  --kind K             populate: small varied search 10k (small)\n"
@@ -424,7 +425,12 @@ int main(int argc, char **argv)
 		}
 		bool stop = false;
 		if (o->mode == MODE_IDLE_MEMORY)
-			stop = ready_at && now >= ready_at + (uint64_t)(o->hold * 1e6);
+			/* The measuring script removes the ready file when it
+			 * is done; --hold bounds the wait. */
+			stop = ready_at &&
+			       (now >= ready_at + (uint64_t)(o->hold * 1e6) ||
+				(o->ready_file &&
+				 access(o->ready_file, F_OK) != 0));
 		else if (g_run.measuring && now >= stop_at)
 			stop = true;
 		if (o->max_ops && g_run.ops_done >= o->max_ops)
