@@ -29,11 +29,14 @@ static const struct capability {
 	{ "ID", "2971", CAP_ALWAYS },
 	{ "IDLE", "2177", CAP_ALWAYS },
 	{ "LITERAL+", "7888", CAP_ALWAYS },
+	{ "MOVE", "6851", CAP_ALWAYS },
+	{ "MULTIAPPEND", "3502", CAP_ALWAYS },
 	{ "NAMESPACE", "2342", CAP_ALWAYS },
 	{ "SASL-IR", "4959", CAP_NOT_AUTHENTICATED },
 	/* Attributes on LIST only: no LIST-EXTENDED, so no RETURN option
 	 * and no CREATE-SPECIAL-USE yet. */
 	{ "SPECIAL-USE", "6154", CAP_ALWAYS },
+	{ "UIDPLUS", "4315", CAP_ALWAYS },
 	{ "UNSELECT", "3691", CAP_ALWAYS },
 };
 

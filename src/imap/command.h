@@ -75,5 +75,7 @@ bool command_bad(struct command *cmd, const char *code, const char *fmt, ...)
 command_fn cmd_capability, cmd_noop, cmd_logout, cmd_login, cmd_authenticate,
 	cmd_starttls, cmd_id, cmd_enable, cmd_xquireversion;
 command_fn cmd_select, cmd_examine, cmd_close, cmd_unselect, cmd_idle, cmd_fetch;
+command_fn cmd_append, cmd_store, cmd_copy, cmd_move, cmd_expunge,
+	cmd_uid_expunge;
 
 #endif

@@ -1,0 +1,192 @@
+/*
+ * APPEND (RFC 3501 6.3.11) with MULTIAPPEND (RFC 3502) and APPENDUID
+ * (RFC 4315 3).
+ *
+ *	APPEND mailbox [flag-list] [date-time] literal
+ *	               *(SP [flag-list] [date-time] literal)
+ *
+ * The parser has read every literal before the handler runs (in memory,
+ * or spilled to an unlinked file whose fd the store links into place), so
+ * every message is checked first and all of them go to the store in one
+ * store_append call: all are stored or none (RFC 3502 6). A bad message
+ * anywhere refuses the whole command; the bytes of the later messages were
+ * consumed as literal data by the parser and never read as commands.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/imapdate.h"
+#include "imap/command.h"
+#include "imap/flags.h"
+#include "imap/mailbox-name.h"
+#include "imap/seqset.h"
+#include "store/store.h"
+
+struct append_batch {
+	struct store_append_msg *msgs;
+	struct imap_flag_set *flag_sets;	/* flag_sets[i] belongs to msgs[i] */
+	size_t count;
+};
+
+static void append_batch_free(struct append_batch *batch)
+{
+	for (size_t i = 0; i < batch->count; i++)
+		imap_flag_set_free(&batch->flag_sets[i]);
+	free(batch->flag_sets);
+	free(batch->msgs);
+}
+
+static int append_message_data(const struct imap_arg *arg,
+			       struct store_append_msg *msg,
+			       const char **error_r)
+{
+	/* RFC 3516 4.4: literal8 in APPEND needs the BINARY extension, which
+	 * is not advertised, so it is a syntax error here. */
+	if (arg->literal8) {
+		*error_r = "literal8 is not supported (no BINARY)";
+		return -1;
+	}
+	/* RFC 3501 9: a literal is CHAR8, which excludes NUL. */
+	if (arg->has_nul) {
+		*error_r = "Message contains NUL bytes";
+		return -1;
+	}
+	if (arg->type == IMAP_ARG_LITERAL) {
+		msg->data = arg->str;
+		msg->fd = -1;
+		msg->size = arg->len;
+		return 0;
+	}
+	if (arg->type == IMAP_ARG_LITERAL_FILE) {
+		msg->data = NULL;
+		msg->fd = arg->fd;
+		msg->size = arg->size;
+		msg->sha256 = arg->sha256;
+		return 0;
+	}
+	*error_r = "Message must be a literal";
+	return -1;
+}
+
+/*
+ * Parses one "[flag-list] [date-time] literal" starting at args[*pos] into
+ * msg and flags, advancing *pos. Returns 0 or -1 with *error_r.
+ */
+static int append_parse_one(const struct imap_arg *args, size_t count,
+			    size_t *pos, struct store_append_msg *msg,
+			    struct imap_flag_set *flags, const char **error_r)
+{
+	size_t i = *pos;
+
+	memset(msg, 0, sizeof(*msg));
+	msg->fd = -1;
+	memset(flags, 0, sizeof(*flags));
+	if (i < count && args[i].type == IMAP_ARG_LIST) {
+		if (imap_flags_parse_list(&args[i], flags, error_r) < 0)
+			return -1;
+		i++;
+	}
+	if (i < count && args[i].type == IMAP_ARG_QUOTED) {
+		if (imapdate_parse_datetime(args[i].str, args[i].len,
+					    &msg->internaldate,
+					    &msg->tz_offset_min) < 0) {
+			*error_r = "Invalid date-time";
+			return -1;
+		}
+		i++;
+	}
+	if (i >= count) {
+		*error_r = "Missing message literal";
+		return -1;
+	}
+	if (append_message_data(&args[i], msg, error_r) < 0)
+		return -1;
+	msg->flags = flags->flags;
+	msg->keywords = flags->keywords;
+	msg->keyword_count = flags->keyword_count;
+	*pos = i + 1;
+	return 0;
+}
+
+static int append_parse(const struct imap_arg *args, size_t count,
+			struct append_batch *batch, const char **error_r)
+{
+	size_t pos = 0;
+
+	memset(batch, 0, sizeof(*batch));
+	while (pos < count) {
+		batch->msgs = xrealloc(batch->msgs,
+				       (batch->count + 1) * sizeof(*batch->msgs));
+		batch->flag_sets = xrealloc(batch->flag_sets,
+					    (batch->count + 1) * sizeof(*batch->flag_sets));
+		size_t n = batch->count++;
+		if (append_parse_one(args, count, &pos, &batch->msgs[n],
+				     &batch->flag_sets[n], error_r) < 0)
+			return -1;
+	}
+	if (batch->count == 0) {
+		*error_r = "Missing message literal";
+		return -1;
+	}
+	return 0;
+}
+
+static bool append_store(struct command *cmd, const char *name,
+			 const struct append_batch *batch)
+{
+	struct store *st = session_store(cmd->session);
+	struct store_mailbox mailbox;
+	const char *error = NULL;
+	uint32_t uidvalidity = 0;
+
+	if (st == NULL)
+		return command_no(cmd, "UNAVAILABLE", "Mail store unavailable");
+	int r = store_mailbox_lookup(st, cmd->session->user_id, name, &mailbox,
+				     &error);
+	/* RFC 3501 6.3.11: a missing destination gets [TRYCREATE]; a name
+	 * no mailbox can have ("") would make CREATE fail too. */
+	if (r == STORE_EINVALID)
+		return command_no(cmd, "NONEXISTENT", "Mailbox does not exist");
+	if (r == STORE_ENONEXISTENT)
+		r = STORE_ETRYCREATE;
+	if (r != STORE_OK)
+		return mailbox_name_reply_store_error(cmd, r, error);
+
+	uint32_t *uids = xmalloc(batch->count * sizeof(uint32_t));
+	r = store_append(st, mailbox.id, batch->msgs, batch->count, uids,
+			 &uidvalidity, &error);
+	if (r != STORE_OK) {
+		free(uids);
+		return mailbox_name_reply_store_error(cmd, r, error);
+	}
+	/* RFC 4315 3: APPENDUID uidvalidity uid-set; the store commits and
+	 * fsyncs before returning, so OK means durable. */
+	struct buf code = BUF_INIT;
+	buf_printf(&code, "APPENDUID %u ", uidvalidity);
+	seqset_format_array(&code, uids, batch->count);
+	free(uids);
+	command_ok(cmd, buf_cstr(&code), "Append completed");
+	buf_free(&code);
+	return true;
+}
+
+bool cmd_append(struct command *cmd)
+{
+	const char *error = NULL;
+	struct append_batch batch;
+	struct buf name = BUF_INIT;
+
+	if (cmd->args_count < 2)
+		return command_bad(cmd, NULL, "APPEND needs a mailbox and a message");
+	if (!mailbox_name_arg(cmd, &cmd->args[0], MAILBOX_NAME_EXISTING, &name)) {
+		buf_free(&name);
+		return true;
+	}
+	if (append_parse(cmd->args + 1, cmd->args_count - 1, &batch, &error) < 0)
+		command_bad(cmd, NULL, "%s", error);
+	else
+		append_store(cmd, buf_cstr(&name), &batch);
+	append_batch_free(&batch);
+	buf_free(&name);
+	return true;
+}
