@@ -686,8 +686,7 @@ void cmd_tagged(struct client *c, unsigned tagn, bool ok, struct rp *r)
 		start = c->t_done - c->idle_wait_us;
 	if (c->bad) {
 		if (!ok)
-			snprintf(c->why, sizeof(c->why), "%s: %.*s",
-				 op_names[c->op],
+			snprintf(c->why, sizeof(c->why), "%.*s",
 				 (int)(r->end - r->p > 2 ? r->end - r->p - 2 : 0),
 				 r->p);
 		run_error(c, "%s: %s", op_names[c->op], c->why);
@@ -736,8 +735,13 @@ void cmd_tick(struct client *c, uint64_t now)
 		return;
 	}
 	if (now >= c->deadline && c->fd >= 0) {
+		static const char *const what[] = {
+			[C_CONNECTING] = "TCP connect", [C_TLS] = "TLS handshake",
+			[C_GREETING] = "greeting",
+		};
 		client_fail(c, "%s: no answer in %.0f s",
-			    c->state == C_READY ? op_names[c->op] : "connect",
-			    g_run.opt.cmd_timeout);
+			    c->state == C_READY ? op_names[c->op]
+			    : c->state <= C_GREETING && what[c->state] ? what[c->state]
+			    : "connect", g_run.opt.cmd_timeout);
 	}
 }
