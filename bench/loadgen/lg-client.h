@@ -20,6 +20,7 @@ struct client {
 	unsigned user, slot, slots; /* slot of slots clients sharing the user */
 	char user_name[64];
 	int fd;
+	unsigned gen;               /* bumped by every (re)connect */
 	SSL *ssl;
 	enum cstate state;
 	bool setup_done;            /* first LOGIN+SELECT finished */

@@ -6,6 +6,7 @@
 #include "lg-client.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
@@ -40,6 +41,7 @@ static bool bind_source(struct client *c)
 
 bool client_connect(struct client *c)
 {
+	c->gen++;
 	c->in.len = c->out.len = 0;
 	c->in_off = c->out_off = c->scan = 0;
 	c->logging_out = false;
@@ -209,6 +211,7 @@ void client_command(struct client *c, enum op op, const char *fmt, ...)
 static void dispatch(struct client *c, const char *p, size_t n)
 {
 	struct rp r = { p, p + n };
+	assert(c->state == C_GREETING || c->state == C_READY);
 	if (c->state == C_GREETING) {
 		cmd_greeting(c, &r);
 		return;
@@ -235,10 +238,14 @@ static void dispatch(struct client *c, const char *p, size_t n)
 	cmd_tagged(c, (unsigned)tagn, ok, &r);
 }
 
-/* Frames and dispatches every complete response in the input buffer. */
+/* Frames and dispatches every complete response in the input buffer. A
+ * response may end the connection and start the next one (LOGOUT, then
+ * reconnect); processing stops there, as the buffer now belongs to the new
+ * connection. */
 static void process_input(struct client *c)
 {
-	while (c->fd >= 0 && c->in_off < c->in.len) {
+	unsigned gen = c->gen;
+	while (c->fd >= 0 && c->gen == gen && c->in_off < c->in.len) {
 		long n = resp_frame(c->in.data + c->in_off,
 				    c->in.len - c->in_off, &c->scan);
 		if (n < 0) {
@@ -251,6 +258,8 @@ static void process_input(struct client *c)
 		c->in_off += (size_t)n;
 		dispatch(c, c->in.data + at, (size_t)n);
 	}
+	if (c->gen != gen)
+		return;
 	if (c->in_off > 0) {
 		gbuf_consume(&c->in, c->in_off);
 		c->in_off = 0;
@@ -261,6 +270,7 @@ static void process_input(struct client *c)
  * gone (closed by the server or failed). */
 static bool read_in(struct client *c)
 {
+	unsigned gen = c->gen;
 	for (;;) {
 		gbuf_reserve(&c->in, READ_CHUNK);
 		char *dst = c->in.data + c->in.len;
@@ -289,7 +299,7 @@ static bool read_in(struct client *c)
 		}
 		if (n <= 0) {
 			process_input(c);
-			if (c->fd < 0)
+			if (c->fd < 0 || c->gen != gen)
 				return false;
 			if (n < 0 && errno != ECONNRESET) {
 				client_fail(c, "read: %s", strerror(errno));
@@ -302,7 +312,7 @@ static bool read_in(struct client *c)
 		c->in.len += (size_t)n;
 		c->in.data[c->in.len] = '\0';
 		process_input(c);
-		if (c->fd < 0)
+		if (c->fd < 0 || c->gen != gen)
 			return false;
 	}
 }
@@ -329,6 +339,7 @@ void client_event(struct client *c, uint32_t events)
 {
 	if (c->fd < 0)
 		return;
+	unsigned gen = c->gen;
 	if (c->state == C_CONNECTING) {
 		int err = 0;
 		socklen_t len = sizeof(err);
@@ -353,7 +364,7 @@ void client_event(struct client *c, uint32_t events)
 	flush_out(c);
 	if (c->fd < 0)
 		return;
-	if (!read_in(c))
+	if (!read_in(c) || c->gen != gen)
 		return;
 	flush_out(c);
 }
