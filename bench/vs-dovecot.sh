@@ -64,13 +64,17 @@ WORK=$(mktemp -d /tmp/quire-bench.XXXXXX)
 LOG="$WORK/run.log"
 DOVECOT_CONF="$WORK/dovecot/dovecot.conf"
 QUIRE_PID=""
-BG_PIDS=""
 
 log() { echo "[$(date +%H:%M:%S)] $*" | tee -a "$LOG" >&2; }
 
 cleanup() {
 	local rc=$?
-	for p in $BG_PIDS; do kill "$p" 2>/dev/null; done
+	trap - INT TERM
+	# Load generators still running (this script's own descendants).
+	local p
+	for p in $(server_pids $$); do
+		[ "$p" = $$ ] || [ "$p" = "$QUIRE_PID" ] || kill "$p" 2>/dev/null
+	done
 	stop_quire
 	stop_dovecot
 	if [ "${KEEP_WORK:-0}" = 1 ]; then
@@ -407,12 +411,14 @@ value_of() { # NAME OP FIELD
 # Loads the same generated mail into a server.
 populate() { # SERVER PORT
 	local s=$1 port=$2 t0=$SECONDS
-	local args=(--mode populate --port "$port" --pipeline 32 --threads 2)
-	lg "$s-pop-flags" "${args[@]}" --user-prefix flags --kind small --messages "$FLAGS_N" --per-user 4 &
+	# One connection per mailbox with MULTIAPPEND batches: concurrent
+	# appenders to one maildir queue on Dovecot's uidlist lock.
+	local args=(--mode populate --port "$port" --pipeline 4 --batch 100 --threads 2)
+	lg "$s-pop-flags" "${args[@]}" --user-prefix flags --kind small --messages "$FLAGS_N" &
 	local p1=$!
-	lg "$s-pop-env" "${args[@]}" --user-prefix env --kind varied --messages "$ENV_N" --per-user 2 &
+	lg "$s-pop-env" "${args[@]}" --user-prefix env --kind varied --messages "$ENV_N" &
 	local p2=$!
-	lg "$s-pop-search" "${args[@]}" --user-prefix search --kind search --messages "$SEARCH_N" --per-user 2 &
+	lg "$s-pop-search" "${args[@]}" --user-prefix search --kind search --messages "$SEARCH_N" &
 	local p3=$!
 	lg "$s-pop-mix" "${args[@]}" --user-prefix mix --users "$MIX_USERS" --kind varied --messages "$MIX_N" &
 	local p4=$!

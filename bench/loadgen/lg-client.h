@@ -28,7 +28,7 @@ struct client {
 	struct gbuf in, out;
 	size_t in_off, out_off, scan;
 
-	bool cap_seen, cap_literal_plus, cap_uidplus;
+	bool cap_seen, cap_literal_plus, cap_uidplus, cap_multiappend;
 
 	uint32_t exists, max_uid;
 	uint32_t *owned;            /* UIDs only this client touches (mixed) */
@@ -40,6 +40,7 @@ struct client {
 	int step;
 	uint64_t t_start, t_connect, t_cycle, deadline;
 	uint64_t pipe_start[PIPE_MAX];
+	uint32_t pipe_msgs[PIPE_MAX];   /* messages in each pipelined APPEND */
 	unsigned pipe_first_tag, inflight;
 	struct gbuf pending_literal; /* APPEND without LITERAL+ */
 	bool awaiting_cont;

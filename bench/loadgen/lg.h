@@ -182,6 +182,7 @@ struct options {
 	uint32_t messages;     /* per user */
 	unsigned per_user;     /* populate connections per user */
 	unsigned pipeline;
+	unsigned batch;        /* populate: messages per MULTIAPPEND */
 	uint64_t seed;
 	bool verbose;
 };

@@ -100,6 +100,7 @@ static void usage(FILE *f)
 "  --messages N         populate: messages per user (1000)\n"
 "  --per-user N         populate: connections per user (1)\n"
 "  --pipeline N         populate: APPENDs in flight per connection (16)\n"
+"  --batch N            populate: messages per MULTIAPPEND (1)\n"
 "  --seed N             generated mail seed (1)\n"
 "  --verbose            show every error\n"
 "Output: one 'RESULT mode=.. op=.. ops=.. ops_per_sec=.. p50_ms=.. p99_ms=..\n"
@@ -122,6 +123,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		{ "kind", 1, 0, 'k' },        { "messages", 1, 0, 'M' },
 		{ "per-user", 1, 0, 'P' },    { "pipeline", 1, 0, 'L' },
 		{ "seed", 1, 0, 's' },        { "verbose", 0, 0, 'v' },
+		{ "batch", 1, 0, 'B' },
 		{ "help", 0, 0, '?' },        { 0, 0, 0, 0 },
 	};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
@@ -133,6 +135,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		.duration = 10, .src_addrs = 1, .ramp = 64, .hold = 10,
 		.idle_ms = 1000, .cmd_timeout = 120, .kind = MSG_SMALL,
 		.messages = 1000, .per_user = 1, .pipeline = 16, .seed = 1,
+		.batch = 1,
 	};
 	bool mode_set = false, clients_set = false;
 	int ch;
@@ -184,6 +187,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		case 'P': o->per_user = (unsigned)strtoul(a, &end, 10); break;
 		case 'L': o->pipeline = (unsigned)strtoul(a, &end, 10); break;
 		case 's': o->seed = strtoull(a, &end, 10); break;
+		case 'B': o->batch = (unsigned)strtoul(a, &end, 10); break;
 		case 'v': o->verbose = true; break;
 		default:
 			usage(ch == '?' && optopt == 0 ? stdout : stderr);
