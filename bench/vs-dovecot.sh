@@ -255,6 +255,11 @@ run_dovecot() { # [PRELOAD]
 	LD_PRELOAD="${1:-}" "$DOVECOT" -c "$DOVECOT_CONF" >>"$LOG" 2>&1 ||
 		{ log "dovecot failed to start"; return 1; }
 	wait_port "$DOVECOT_PORT" 20 || { log "dovecot does not listen"; return 1; }
+	local i
+	for ((i = 0; i < 50; i++)); do
+		[ -s "$d/run/master.pid" ] && break
+		sleep 0.1
+	done
 	DOVECOT_MASTER=$(cat "$d/run/master.pid")
 	log "dovecot $("$DOVECOT" --version) on $DOVECOT_PORT / $DOVECOT_TLS_PORT (pid $DOVECOT_MASTER)${1:+, fsync off for loading}"
 }
