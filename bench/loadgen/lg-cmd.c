@@ -553,6 +553,8 @@ void cmd_continuation(struct client *c)
 			client_record(c, OP_IDLE, c->t_start, true);
 			__atomic_add_fetch(&g_run.idle_ready, 1,
 					   __ATOMIC_RELAXED);
+		} else if (g_run.opt.idle_ms == 0) {
+			end_idle(c);
 		} else {
 			c->idle_until = now + g_run.opt.idle_ms * 1000ull;
 		}

@@ -94,7 +94,8 @@ static void usage(FILE *f)
 "  --hold S             idle-memory: seconds to hold once all idle (10)\n"
 "  --ready-file PATH    idle-memory: created once all clients idle;\n"
 "                       removing it ends the hold\n"
-"  --idle-ms N          mixed: longest IDLE (1000)\n"
+"  --idle-ms N          mixed: longest wait in IDLE for new mail; 0 sends\n"
+"                       DONE at once, so waiting does not dilute throughput (0)\n"
 "  --cmd-timeout S      seconds to wait for one answer (120)\n"
 "  --kind K             populate: small varied search 10k (small)\n"
 "  --messages N         populate: messages per user (1000)\n"
@@ -133,7 +134,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 		.mailbox = "INBOX", .clients = 1,
 		.threads = cores > 1 ? (unsigned)cores / 2 : 1,
 		.duration = 10, .src_addrs = 1, .ramp = 64, .hold = 10,
-		.idle_ms = 1000, .cmd_timeout = 120, .kind = MSG_SMALL,
+		.idle_ms = 0, .cmd_timeout = 120, .kind = MSG_SMALL,
 		.messages = 1000, .per_user = 1, .pipeline = 16, .seed = 1,
 		.batch = 1,
 	};
