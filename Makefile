@@ -156,5 +156,18 @@ $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULE,$(t))))
 clean:
 	rm -rf build
 
+# Benchmarks: the load generator links only libc, pthreads and OpenSSL so it
+# builds whatever state the server is in.
+bench: $(BUILD)/bench/loadgen $(BUILD)/bench/nofsync.so
+
+$(BUILD)/bench/loadgen: $(wildcard bench/loadgen/*.c) $(wildcard bench/loadgen/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE \
+		$(SANFLAGS) -o $@ $(filter %.c,$^) $(LDFLAGS) -lssl -lcrypto -lpthread
+
+$(BUILD)/bench/nofsync.so: bench/nofsync/nofsync.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
+
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 -include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)
