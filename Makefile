@@ -72,6 +72,19 @@ check-asan: deps
 	@$(MAKE) --no-print-directory SAN=1 all unit-test protocol-test \
 		ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
 
+# ---- reliability checks (README: "Reliability checks") ----------------------
+.PHONY: check-valgrind check-crash check-load
+
+VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite --show-leak-kinds=definite
+
+# The protocol suite with every `quire serve` run under valgrind memcheck.
+check-valgrind: deps
+	@command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install valgrind"; exit 1; }
+	@$(MAKE) --no-print-directory all
+	QUIRE_BIN=$(abspath $(BUILD)/quire) QUIRE_WRAPPER="$(VALGRIND)" \
+		$(PYTHON) -m pytest -q tests/imap $(PYTEST_ARGS)
+
 clean:
 	rm -rf build
 
