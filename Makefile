@@ -85,6 +85,14 @@ check-valgrind: deps
 	QUIRE_BIN=$(abspath $(BUILD)/quire) QUIRE_WRAPPER="$(VALGRIND)" \
 		$(PYTHON) -m pytest -q tests/imap $(PYTEST_ARGS)
 
+# SIGKILL crash-safety and full-disk tests with more kills than `make test`
+# runs (tests/imap/test_crash.py; QUIRE_CRASH_SEED=N replays a run).
+CRASH_KILLS ?= 100
+check-crash: deps
+	@$(MAKE) --no-print-directory all
+	QUIRE_BIN=$(abspath $(BUILD)/quire) QUIRE_CRASH_KILLS=$(CRASH_KILLS) \
+		$(PYTHON) -m pytest -q -s tests/imap/test_crash.py $(PYTEST_ARGS)
+
 clean:
 	rm -rf build
 
