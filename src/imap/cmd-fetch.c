@@ -102,6 +102,11 @@ static int fetch_set_seen(struct command *cmd, struct fetch_ctx *ctx)
 				   ranges, range_count, STORE_FLAGS_ADD,
 				   STORE_FLAG_SEEN, NULL, 0, 0, &result, &error);
 	free(ranges);
+	/* RFC 4314 4: without s the fetch goes on, \Seen stays unset. */
+	if (r == STORE_ENOPERM) {
+		free(unseen);
+		return 0;
+	}
 	if (r != STORE_OK) {
 		free(unseen);
 		log_warn(session_id(cmd->session), "cannot set \\Seen: %s", error);

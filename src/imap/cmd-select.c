@@ -20,7 +20,8 @@ static bool select_mailbox(struct command *cmd, bool readonly)
 		return command_no(cmd, "NONEXISTENT", "Mailbox does not exist");
 	if (r != STORE_OK)
 		return command_no(cmd, store_error_code(r), "%s", error);
-	return command_ok(cmd, readonly ? "READ-ONLY" : "READ-WRITE",
+	/* The view may be read-only for want of rights (RFC 4314 5.2). */
+	return command_ok(cmd, s->view->readonly ? "READ-ONLY" : "READ-WRITE",
 			  "%s completed", readonly ? "Examine" : "Select");
 }
 

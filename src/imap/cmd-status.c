@@ -1,7 +1,8 @@
 /*
- * STATUS (RFC 3501 6.3.10). The items of RFC 3501; HIGHESTMODSEQ (RFC
- * 7162), SIZE (RFC 8438) and DELETED (RFC 9051) come with the
- * capabilities that announce them.
+ * STATUS (RFC 3501 6.3.10). The items of RFC 3501, and DELETED and
+ * DELETED-STORAGE (RFC 9208 4.1.4, required with QUOTA=RES-MESSAGE and
+ * QUOTA=RES-STORAGE); HIGHESTMODSEQ (RFC 7162) and SIZE (RFC 8438) come
+ * with the capabilities that announce them.
  */
 #include <string.h>
 
@@ -15,6 +16,8 @@ enum status_item {
 	STATUS_UIDNEXT,
 	STATUS_UIDVALIDITY,
 	STATUS_UNSEEN,
+	STATUS_DELETED,
+	STATUS_DELETED_STORAGE,
 };
 
 static const char *const status_item_names[] = {
@@ -23,6 +26,8 @@ static const char *const status_item_names[] = {
 	[STATUS_UIDNEXT] = "UIDNEXT",
 	[STATUS_UIDVALIDITY] = "UIDVALIDITY",
 	[STATUS_UNSEEN] = "UNSEEN",
+	[STATUS_DELETED] = "DELETED",
+	[STATUS_DELETED_STORAGE] = "DELETED-STORAGE",
 };
 #define STATUS_ITEM_COUNT (sizeof(status_item_names) / sizeof(status_item_names[0]))
 
@@ -50,7 +55,7 @@ static bool parse_items(const struct imap_arg *arg, unsigned *items_r)
 	return true;
 }
 
-static uint32_t item_value(const struct store_mailbox_status *st,
+static uint64_t item_value(const struct store_mailbox_status *st,
 			   enum status_item item)
 {
 	switch (item) {
@@ -59,6 +64,9 @@ static uint32_t item_value(const struct store_mailbox_status *st,
 	case STATUS_UIDNEXT: return st->uidnext;
 	case STATUS_UIDVALIDITY: return st->uidvalidity;
 	case STATUS_UNSEEN: return st->unseen;
+	case STATUS_DELETED: return st->deleted;
+	/* in the unit of the STORAGE resource, KiB (RFC 9208 5.1) */
+	case STATUS_DELETED_STORAGE: return (st->deleted_size + 1023) / 1024;
 	}
 	return 0;
 }
@@ -74,7 +82,8 @@ static void write_status(struct session *s, const char *name, size_t len,
 	for (size_t k = 0; k < STATUS_ITEM_COUNT; k++) {
 		if ((items & (1u << k)) == 0)
 			continue;
-		buf_printf(&out, "%s%s %u", first ? "" : " ", status_item_names[k],
+		buf_printf(&out, "%s%s %llu", first ? "" : " ",
+			   status_item_names[k], (unsigned long long)
 			   item_value(st, (enum status_item)k));
 		first = false;
 	}
@@ -95,7 +104,7 @@ bool cmd_status(struct command *cmd)
 	if (cmd->args_count != 2)
 		return command_bad(cmd, NULL, "STATUS takes a mailbox name and a list of items");
 	if (!parse_items(&cmd->args[1], &items))
-		return command_bad(cmd, NULL, "STATUS items are a list of MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN");
+		return command_bad(cmd, NULL, "STATUS items are a list of MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, DELETED, DELETED-STORAGE");
 	if (!mailbox_name_arg(cmd, &cmd->args[0], MAILBOX_NAME_EXISTING, &name)) {
 		buf_free(&name);
 		return true;

@@ -12,6 +12,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "imap/parser.h"
 #include "imap/session.h"
@@ -53,6 +54,8 @@ struct command {
 	void *ctx;
 	void (*ctx_free)(void *ctx);
 	bool finished;
+	/* Monotonic start time, for the per-command latency metric. */
+	uint64_t start_usec;
 };
 
 /* Finds a command by full name (already uppercased), or NULL. */
@@ -77,5 +80,6 @@ command_fn cmd_capability, cmd_noop, cmd_logout, cmd_login, cmd_authenticate,
 command_fn cmd_select, cmd_examine, cmd_close, cmd_unselect, cmd_idle, cmd_fetch;
 command_fn cmd_append, cmd_store, cmd_copy, cmd_move, cmd_expunge,
 	cmd_uid_expunge;
+command_fn cmd_search, cmd_sort, cmd_thread;
 
 #endif

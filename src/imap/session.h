@@ -48,6 +48,8 @@ struct session {
 	bool in_input_loop;
 	/* Set while IDLE runs: pushes the selected mailbox's changes. */
 	void (*idle_notify)(struct session *s);
+	/* The state last reported to the metrics gauges. */
+	int metrics_state;
 	/* Armed while the session waits (IDLE keepalive, login delay). */
 	struct worker_timer *timer;
 };

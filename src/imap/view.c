@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/acl-rights.h"
 #include "core/log.h"
 #include "imap/notify.h"
 #include "imap/seqset.h"
@@ -155,13 +156,31 @@ static bool view_learn_keywords(struct mailbox_view *view, const char *list)
 static void view_write_flag_list(const struct mailbox_view *view,
 				 struct buf *out, bool permanent)
 {
-	buf_append_str(out, "\\Answered \\Flagged \\Deleted \\Seen \\Draft");
-	for (size_t i = 0; i < view->keyword_count; i++) {
+	/* RFC 4314 5.1.1: PERMANENTFLAGS shows only the flags the user's
+	 * rights allow to change (s: \Seen, t: \Deleted, w: the rest). */
+	uint32_t r = permanent ? view->rights : ACL_RIGHTS_ALL;
+	size_t start = out->len;
+
+	if (r & ACL_WRITE)
+		buf_append_str(out, " \\Answered \\Flagged");
+	if (r & ACL_DELETED)
+		buf_append_str(out, " \\Deleted");
+	if (r & ACL_SEEN)
+		buf_append_str(out, " \\Seen");
+	if (r & ACL_WRITE)
+		buf_append_str(out, " \\Draft");
+	for (size_t i = 0; (r & ACL_WRITE) && i < view->keyword_count; i++) {
 		buf_append_char(out, ' ');
 		buf_append_str(out, view->keywords[i]);
 	}
-	if (permanent)
+	if (permanent && (r & ACL_WRITE))
 		buf_append_str(out, " \\*");
+	/* drop the leading space */
+	if (out->len > start) {
+		memmove(out->data + start, out->data + start + 1,
+			out->len - start - 1);
+		buf_truncate(out, out->len - 1);
+	}
 }
 
 static void view_write_flags_responses(struct session *s)
@@ -193,6 +212,7 @@ void mailbox_view_free(struct mailbox_view **viewp)
 	for (size_t i = 0; i < view->keyword_count; i++)
 		free(view->keywords[i]);
 	free(view->keywords);
+	searchres_clear(&view->searchres);
 	free(view->msgs);
 	free(view->name);
 	free(view);
@@ -276,6 +296,11 @@ int mailbox_view_open(struct session *s, const char *name, bool readonly,
 		*error_r = "Mailbox is not selectable";
 		return STORE_ECANNOT;
 	}
+	/* RFC 4314 5.2: READ-ONLY unless one of i, e or the shared flag
+	 * rights (s, w, t: every flag is shared) is granted. */
+	if ((mailbox.rights & (ACL_INSERT | ACL_EXPUNGE | ACL_SEEN |
+			       ACL_WRITE | ACL_DELETED)) == 0)
+		readonly = true;
 	/* RFC 3501 2.3.2: only one session sees a message as \Recent; a
 	 * read-write SELECT claims the new ones, EXAMINE only looks. */
 	first_recent = mailbox.first_recent_uid;
@@ -290,6 +315,7 @@ int mailbox_view_open(struct session *s, const char *name, bool readonly,
 	view->name = xstrdup(name);
 	view->uidvalidity = mailbox.uidvalidity;
 	view->readonly = readonly;
+	view->rights = mailbox.rights;
 	r = view_load(st, view, first_recent, error_r);
 	if (r != STORE_OK) {
 		mailbox_view_free(&view);
@@ -513,6 +539,8 @@ int mailbox_view_resolve(const struct mailbox_view *view, const char *set,
 	uint32_t *seqs = NULL;
 	size_t count = 0, cap = 0;
 
+	if (searchres_is_dollar(set, set_len))
+		return searchres_resolve(view, &view->searchres, seqs_r, count_r);
 	if (seqset_parse(set, set_len, &ss, error_r) < 0)
 		return -1;
 	if (!uid) {

@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "imap/searchres.h"
 
 struct session;
 struct seqset;
@@ -40,7 +41,8 @@ struct mailbox_view {
 	char *name;		/* as the client selected it */
 	uint32_t uidvalidity;
 	uint64_t modseq;	/* store highestmodseq the view reflects */
-	bool readonly;		/* EXAMINE */
+	bool readonly;		/* EXAMINE, or no right to change anything */
+	uint32_t rights;	/* the user's ACL rights (auth/acl-rights.h) */
 	struct view_msg *msgs;	/* msgs[seq - 1], UIDs ascending */
 	uint32_t count;
 	uint32_t cap;
@@ -50,6 +52,9 @@ struct mailbox_view {
 	 * FLAGS response (RFC 3501 7.2.6). */
 	char **keywords;
 	size_t keyword_count;
+	/* SEARCHRES "$" (RFC 5182 2.1): lives exactly as long as the view,
+	 * since SELECT, EXAMINE, CLOSE and UNSELECT reset it. */
+	struct searchres searchres;
 };
 
 /*

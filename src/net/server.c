@@ -5,6 +5,7 @@
 #include "net/net-private.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -18,6 +19,8 @@
 #include "core/log.h"
 
 #define IP_BUCKETS 1024
+/* imap, imaps, and server_add_listener's (lmtp, metrics, ...) */
+#define SERVER_MAX_LISTENERS 8
 #define ACCEPTS_PER_WAKEUP 16
 /* After EMFILE/ENFILE the listener is unwatched for this long: with a
  * level-triggered listener the loop would otherwise spin. */
@@ -44,7 +47,7 @@ struct server {
 	const struct conn_ops *ops;
 	struct server_limits limits;
 	struct tls_context *tls;
-	struct listener listeners[2];
+	struct listener listeners[SERVER_MAX_LISTENERS];
 	size_t listener_count;
 	int listener_of[2];       /* enum server_listener -> index, or -1 */
 	struct worker *workers;
@@ -180,10 +183,14 @@ static void peer_info(const struct sockaddr_storage *ss, char *ip, size_t size,
 			inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)size);
 			*loopback_r = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
 		}
-	} else {
+	} else if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)ss;
 		inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)size);
 		*loopback_r = (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	} else {
+		/* A Unix socket: a local peer, as trusted as loopback. */
+		snprintf(ip, size, "unix");
+		*loopback_r = true;
 	}
 }
 
@@ -193,8 +200,9 @@ static void refuse(const struct listener *l, int fd, const char *ip,
 	log_info(NULL, "refused connection from %s on %s: %s", ip, l->name,
 		 reason);
 	/* On the implicit TLS port a cleartext line would be garbage to the
-	 * client, so it only sees the close there. */
-	if (!l->implicit_tls) {
+	 * client, so it only sees the close there; the same for listeners of
+	 * other protocols, to which an IMAP line means nothing. */
+	if (!l->implicit_tls && l->ops == NULL) {
 		const char *line = per_ip ?
 			"* BYE Too many connections from your address\r\n" :
 			"* BYE [UNAVAILABLE] Server too busy, try later\r\n";
@@ -280,6 +288,34 @@ int server_watch_fd(struct server *s, int fd, server_watch_fn *cb, void *arg,
 }
 
 /* ---- lifecycle ---------------------------------------------------------- */
+
+int server_add_listener(struct server *s, const char *name, const char *spec,
+			const struct conn_ops *ops, char **error_r)
+{
+	assert(ops != NULL);
+	if (s->listener_count == SERVER_MAX_LISTENERS) {
+		*error_r = xstrdup("too many listeners");
+		return -1;
+	}
+	struct listener *l = &s->listeners[s->listener_count];
+	if (listener_open(l, name, spec, false, error_r) < 0)
+		return -1;
+	l->ops = ops;
+	s->listener_count++;
+	/* Workers already exist (server_new made them): register it with
+	 * each, as worker_init did for the first listeners. */
+	for (unsigned i = 0; i < s->worker_count; i++) {
+		if (worker_epoll_add(&s->workers[i], l->fd,
+				     EPOLLIN | EPOLLEXCLUSIVE, &l->h) < 0) {
+			struct buf b = BUF_INIT;
+			buf_printf(&b, "cannot watch listener: %s",
+				   strerror(errno));
+			*error_r = buf_steal(&b);
+			return -1;
+		}
+	}
+	return 0;
+}
 
 static unsigned worker_count_for(const struct config *cfg)
 {
