@@ -172,6 +172,13 @@ check-crash: deps
 	QUIRE_BIN=$(abspath $(BUILD)/quire) QUIRE_CRASH_KILLS=$(CRASH_KILLS) \
 		$(PYTHON) -m pytest -q -s tests/imap/test_crash.py $(PYTEST_ARGS)
 
+# 2,000 concurrent connections for 60 s against a fresh server, then every
+# session checks its view (tests/load/load_test.py --help for the knobs).
+LOAD_ARGS ?=
+check-load: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) tests/load/load_test.py --quire $(BUILD)/quire $(LOAD_ARGS)
+
 clean:
 	rm -rf build
 
