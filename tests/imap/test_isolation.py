@@ -425,6 +425,16 @@ def test_nonsync_gigabyte_literal_is_swallowed_unbuffered(server):
     assert b"MESSAGES 0" in b"".join(c.ok("STATUS INBOX (MESSAGES)"))
 
 
+def first_line(s):
+    data = b""
+    while not data.endswith(b"\r\n"):
+        chunk = s.recv(1)
+        if not chunk:
+            break
+        data += chunk
+    return data
+
+
 def test_silent_connections_time_out_and_are_bounded_per_address(server_factory):
     srv = server_factory(auth_timeout=2, max_connections_per_ip=20)
     pid = srv.proc.pid
@@ -432,7 +442,7 @@ def test_silent_connections_time_out_and_are_bounded_per_address(server_factory)
     socks, refused = [], 0
     for _ in range(60):
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-        line = s.recv(200)
+        line = first_line(s)
         if line.startswith(b"* BYE Too many connections"):
             refused += 1
             s.close()
@@ -463,14 +473,14 @@ def test_per_address_limit_frees_slots_on_close(server_factory):
     srv = server_factory(max_connections_per_ip=3)
     held = [login(srv, ALICE) for _ in range(3)]
     s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-    assert s.recv(200).startswith(b"* BYE Too many connections")
+    assert first_line(s).startswith(b"* BYE Too many connections")
     s.close()
     held[0].ok("LOGOUT")
     held[0].close()
     deadline = time.time() + 10
     while True:
         s = socket.create_connection(("127.0.0.1", srv.port), timeout=5)
-        greeting = s.recv(200)
+        greeting = first_line(s)
         s.close()
         if greeting.startswith(b"* OK") or time.time() > deadline:
             break
@@ -478,3 +488,40 @@ def test_per_address_limit_frees_slots_on_close(server_factory):
     assert greeting.startswith(b"* OK"), greeting
     for c in held[1:]:
         c.ok("NOOP")
+
+
+def test_shared_folder_grants_nothing_beyond_its_rights(server, alice_mail):
+    """bob may read alice's AliceOnlyBox (lr) and nothing else: no path
+    through it leads to her INBOX, and he cannot write into it or mark it
+    read (the fixture checks her mail, flags included, is unchanged)."""
+    a, _ = alice_mail
+    a.ok("SETACL AliceOnlyBox bob lr")
+    b = login(server, BOB)
+    shared = '"Other Users/alice/AliceOnlyBox"'
+    b.ok("EXAMINE " + shared)
+    b.ok("UNSELECT")
+    for name in ("Other Users/alice/INBOX", "Other Users/alice/AliceOnlyBox/../INBOX",
+                 "Other Users/alice/../alice/INBOX", "Other Users/alice/AliceOnlyBox/..",
+                 "Other Users/alice/INBOX/../AliceOnlyBox", "Other Users/alice",
+                 "Other Users/alice/", "Other Users/ALICE/INBOX",
+                 "Other Users/alice/inbox", "Other Users/carol/INBOX",
+                 "Other Users/alice/AliceOnlyBox/x", "Other Users/alice/AliceOnlyBox%"):
+        _, tagged = b.command('SELECT "%s"' % name)
+        assert tagged.split(b" ")[1] in (b"NO", b"BAD"), (name, tagged)
+        if b"NO" in tagged.split(b" ")[1]:
+            b.ok("NOOP")
+    listed = b"\n".join(b.ok('LIST "" "Other Users/*"'))
+    assert b"INBOX" not in listed.upper().replace(b"ALICEONLYBOX", b""), listed
+    append(b, b"INBOX", b"Subject: bob\r\n\r\nbob's\r\n")
+    b.ok("SELECT INBOX")
+    for cmd in ("COPY 1 ", "MOVE 1 "):
+        _, tagged = b.command(cmd + shared)
+        assert tagged.startswith(b"t") and b" NO " in tagged, tagged
+    _, tagged = append(b, b'"Other Users/alice/AliceOnlyBox"', b"Subject: x\r\n\r\ny\r\n")
+    assert b" NO " in tagged, tagged
+    b.ok("SELECT " + shared)  # read-write open, but only l and r
+    b.command("FETCH 1:* BODY[]")  # must not set \Seen without s
+    for cmd in ("STORE 1 +FLAGS (\\Deleted)", "STORE 1 -FLAGS (\\Flagged)",
+                "EXPUNGE", "UID EXPUNGE 1:*", "MOVE 1 INBOX"):
+        b.command(cmd)
+    b.ok("LOGOUT")
