@@ -153,6 +153,34 @@ endef
 $(foreach t,$(FUZZ_TARGETS),$(eval $(call FUZZ_TARGET_RULE,$(t))))
 
 
+# ---- reliability checks (README: "Reliability checks") ----------------------
+.PHONY: check-valgrind check-crash check-load
+
+VALGRIND ?= valgrind -q --error-exitcode=99 --leak-check=full \
+            --errors-for-leak-kinds=definite --show-leak-kinds=definite
+
+# The protocol suite with every `quire serve` run under valgrind memcheck.
+check-valgrind: deps
+	@command -v valgrind >/dev/null || { echo "valgrind is missing: apt-get install valgrind"; exit 1; }
+	@$(MAKE) --no-print-directory all
+	QUIRE_BIN=$(abspath $(BUILD)/quire) QUIRE_WRAPPER="$(VALGRIND)" \
+		$(PYTHON) -m pytest -q tests/imap $(PYTEST_ARGS)
+
+# SIGKILL crash-safety and full-disk tests with more kills than `make test`
+# runs (tests/imap/test_crash.py; QUIRE_CRASH_SEED=N replays a run).
+CRASH_KILLS ?= 100
+check-crash: deps
+	@$(MAKE) --no-print-directory all
+	QUIRE_BIN=$(abspath $(BUILD)/quire) QUIRE_CRASH_KILLS=$(CRASH_KILLS) \
+		$(PYTHON) -m pytest -q -s tests/imap/test_crash.py $(PYTEST_ARGS)
+
+# 2,000 concurrent connections for 60 s against a fresh server, then every
+# session checks its view (tests/load/load_test.py --help for the knobs).
+LOAD_ARGS ?=
+check-load: deps
+	@$(MAKE) --no-print-directory all
+	$(PYTHON) tests/load/load_test.py --quire $(BUILD)/quire $(LOAD_ARGS)
+
 clean:
 	rm -rf build
 

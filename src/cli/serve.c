@@ -1,4 +1,6 @@
 /* quire serve: run the IMAP server until SIGTERM/SIGINT. */
+#include <pthread.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -92,6 +94,15 @@ static int serve_run(struct config *cfg)
 	char *error = NULL;
 	struct server *server = NULL;
 	int ret = CLI_EX_SOFTWARE;
+
+	/* Until server_run can shut down cleanly, a SIGTERM/SIGINT stays
+	 * pending instead of killing the process half started (threads
+	 * started meanwhile inherit the mask and never take them). */
+	sigset_t stop_signals;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	pthread_sigmask(SIG_BLOCK, &stop_signals, NULL);
 
 	if (serve_check_store(cfg) < 0)
 		return CLI_EX_CONFIG;

@@ -472,6 +472,13 @@ int server_run(struct server *s)
 	sigaction(SIGHUP, &sa, &old_hup);
 
 	int ret = start_workers(s);
+	sigset_t stop_signals, old_mask;
+	sigemptyset(&stop_signals);
+	sigaddset(&stop_signals, SIGTERM);
+	sigaddset(&stop_signals, SIGINT);
+	/* A stop signal that arrived while the caller kept them blocked
+	 * during start-up is delivered now, to on_stop_signal. */
+	pthread_sigmask(SIG_UNBLOCK, &stop_signals, &old_mask);
 	if (ret == 0) {
 		log_info(NULL, "started %u worker%s", s->worker_count,
 			 s->worker_count == 1 ? "" : "s");
@@ -494,6 +501,7 @@ int server_run(struct server *s)
 			s->workers[i].thread_started = false;
 		log_info(NULL, "stopped");
 	}
+	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGHUP, &old_hup, NULL);

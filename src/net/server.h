@@ -71,6 +71,11 @@ int server_listen_port(const struct server *server, enum server_listener which);
  * returns 0. Installs SIGTERM/SIGINT handlers while running (restored on
  * return) and sets SIGPIPE to ignored for the process. Call it once.
  * Returns -1 only if threads cannot be started.
+ *
+ * While it waits it unblocks SIGTERM/SIGINT in the calling thread (the
+ * caller's mask is restored on return), so a caller that blocks them from
+ * start-up on gets a stop requested during start-up as a clean shutdown
+ * here instead of being killed by the default action.
  */
 int server_run(struct server *server);
 
