@@ -25,6 +25,7 @@ static const struct capability {
 	{ "AUTH=LOGIN", "draft-murchison-sasl-login", CAP_PLAINTEXT_OK },
 	{ "AUTH=SCRAM-SHA-256", "7677", CAP_NOT_AUTHENTICATED },
 	{ "CHILDREN", "3348", CAP_ALWAYS },
+	{ "COMPRESS=DEFLATE", "4978", CAP_ALWAYS },
 	{ "ENABLE", "5161", CAP_ALWAYS },
 	{ "ID", "2971", CAP_ALWAYS },
 	{ "IDLE", "2177", CAP_ALWAYS },

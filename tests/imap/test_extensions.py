@@ -1,0 +1,166 @@
+"""Issue 7 (extensions half): COMPRESS=DEFLATE, LITERAL-, UTF8=ACCEPT,
+APPENDLIMIT, STATUS=SIZE, CREATE-SPECIAL-USE, LIST-EXTENDED and LIST-STATUS,
+and an Apple-Mail-like session, over a real server. The RFCs' own examples
+are used where they apply.
+"""
+import re
+import zlib
+
+from conftest import USERS
+
+MESSAGE = (b"From: bob@example.org\r\nTo: alice@example.org\r\n"
+           b"Subject: hello\r\n\r\nHi.\r\n")
+
+
+def login(server, user="alice", tls=False):
+    c = server.raw(tls=tls)
+    c.login(user, USERS[user])
+    return c
+
+
+def status_of(tagged):
+    return tagged.split(b" ", 2)[1]
+
+
+def expect(c, command, status, code=None):
+    untagged, tagged = c.command(command)
+    assert status_of(tagged) == status.encode(), (command, tagged)
+    if code is not None:
+        assert b"[" + code.encode() + b"]" in tagged, (command, tagged)
+    return untagged
+
+
+def capabilities(c):
+    lines = c.ok("CAPABILITY")
+    assert len(lines) == 1 and lines[0].startswith(b"* CAPABILITY ")
+    return lines[0].split()[2:]
+
+
+def append(c, msg, mailbox="INBOX"):
+    untagged, tagged = c.command(b"APPEND " + mailbox.encode() +
+                                 b" {%d+}\r\n" % len(msg) + msg)
+    assert status_of(tagged) == b"OK", tagged
+    return untagged
+
+
+# ---- COMPRESS=DEFLATE (RFC 4978) ----
+
+class Compressed:
+    """Wraps a RawClient's socket in raw deflate both ways (RFC 4978:
+    windowBits -15), counting the bytes that really cross the wire."""
+
+    def __init__(self, client):
+        self.client = client
+        self.deflater = zlib.compressobj(6, zlib.DEFLATED, -15)
+        self.inflater = zlib.decompressobj(-15)
+        self.wire_in = 0
+        self.wire_out = 0
+        raw_send = client.sock.sendall
+        raw_recv = client.sock.recv
+
+        def send(data):
+            if isinstance(data, str):
+                data = data.encode()
+            z = self.deflater.compress(data) + \
+                self.deflater.flush(zlib.Z_SYNC_FLUSH)
+            self.wire_out += len(z)
+            raw_send(z)
+
+        def fill():
+            while True:
+                chunk = raw_recv(65536)
+                if not chunk:
+                    raise ConnectionError("server closed the connection")
+                self.wire_in += len(chunk)
+                plain = self.inflater.decompress(chunk)
+                if plain:
+                    client.buf += plain
+                    return
+        client.send = send
+        client._fill = fill
+
+
+def start_compress(c):
+    untagged, tagged = c.command("COMPRESS DEFLATE")
+    assert untagged == [] and status_of(tagged) == b"OK", tagged
+    # RFC 4978 3: compression starts right after the tagged OK's CRLF, so
+    # nothing may be left over in clear.
+    assert c.buf == b""
+    return Compressed(c)
+
+
+def test_compress_advertised_and_needs_login(server):
+    c = server.raw()
+    assert b"COMPRESS=DEFLATE" in capabilities(c)
+    expect(c, "COMPRESS DEFLATE", "BAD")
+    c.login("alice", USERS["alice"])
+    expect(c, "COMPRESS", "BAD")
+    expect(c, "COMPRESS GZIP", "BAD")
+    # Still uncompressed after the refusals.
+    c.ok("NOOP")
+
+
+def test_compress_plain_commands_and_large_fetch(server):
+    c = login(server)
+    z = start_compress(c)
+    body = b"".join(b"Line %05d of a compressible message body\r\n" % i
+                    for i in range(6000))
+    msg = MESSAGE.replace(b"Hi.\r\n", body)
+    append(c, msg)
+    c.ok("SELECT INBOX")
+    untagged = c.ok("FETCH 1 (BODY.PEEK[] RFC822.SIZE)")
+    assert len(untagged) == 1
+    assert b"BODY[] {%d}\r\n" % len(msg) + msg in untagged[0]
+    assert b"RFC822.SIZE %d" % len(msg) in untagged[0]
+    # It really crossed the wire compressed, both ways.
+    assert z.wire_in < len(msg) // 5, (z.wire_in, len(msg))
+    assert z.wire_out < len(msg) // 5, (z.wire_out, len(msg))
+    # RFC 4978 3: a second COMPRESS is refused, and nothing changes.
+    expect(c, "COMPRESS DEFLATE", "NO", "COMPRESSIONACTIVE")
+    c.ok("NOOP")
+    untagged, tagged = c.command("LOGOUT")
+    assert untagged[0].startswith(b"* BYE")
+    assert status_of(tagged) == b"OK"
+
+
+def test_compress_under_tls(server):
+    c = login(server, tls=True)
+    z = start_compress(c)
+    for i in range(20):
+        append(c, MESSAGE.replace(b"Hi.", b"Message %d" % i))
+    lines = c.ok("STATUS INBOX (MESSAGES)")
+    assert lines == [b"* STATUS INBOX (MESSAGES 20)"]
+    c.ok("SELECT INBOX")
+    untagged = c.ok("FETCH 1:* (BODY.PEEK[HEADER.FIELDS (SUBJECT)])")
+    assert len(untagged) == 20
+    assert z.wire_in > 0 and z.wire_out > 0
+    expect(c, "COMPRESS DEFLATE", "NO", "COMPRESSIONACTIVE")
+
+
+def test_compress_pipelined_commands_after_ok(server):
+    """Commands sent in one compressed burst, and a sync literal
+    continuation, all through the deflate layer."""
+    c = login(server)
+    start_compress(c)
+    c.send(b"p1 NOOP\r\np2 CREATE Zed\r\np3 STATUS Zed (MESSAGES)\r\n")
+    _, t1 = c.read_until_tagged("p1")
+    _, t2 = c.read_until_tagged("p2")
+    untagged, t3 = c.read_until_tagged("p3")
+    assert status_of(t1) == status_of(t2) == status_of(t3) == b"OK"
+    assert untagged == [b"* STATUS Zed (MESSAGES 0)"]
+    c.send(b"p4 APPEND Zed {%d}\r\n" % len(MESSAGE))
+    assert c.line().startswith(b"+ ")
+    c.send(MESSAGE + b"\r\n")
+    _, t4 = c.read_until_tagged("p4")
+    assert status_of(t4) == b"OK", t4
+
+
+def test_compress_garbage_input_closes(server):
+    c = login(server)
+    start_compress(c)
+    # Not a deflate stream: the server cannot follow and hangs up.
+    c.sock.sendall(b"\xff\xff\xff\xff garbage that is not deflate\r\n")
+    assert c.closed()
+    # The server is still fine for others.
+    d = login(server)
+    d.ok("NOOP")
