@@ -1,10 +1,11 @@
 /*
- * STATUS (RFC 3501 6.3.10). The items of RFC 3501; HIGHESTMODSEQ (RFC
- * 7162), SIZE (RFC 8438) and DELETED (RFC 9051) come with the
- * capabilities that announce them.
+ * STATUS (RFC 3501 6.3.10). The items of RFC 3501, SIZE (RFC 8438) and
+ * APPENDLIMIT (RFC 7889 3.1); HIGHESTMODSEQ (RFC 7162) and DELETED (RFC
+ * 9051) come with the capabilities that announce them.
  */
 #include <string.h>
 
+#include "imap/capability.h"
 #include "imap/cmd-mailbox.h"
 #include "imap/mailbox-name.h"
 #include "store/store.h"
@@ -15,6 +16,8 @@ enum status_item {
 	STATUS_UIDNEXT,
 	STATUS_UIDVALIDITY,
 	STATUS_UNSEEN,
+	STATUS_SIZE,
+	STATUS_APPENDLIMIT,
 };
 
 static const char *const status_item_names[] = {
@@ -23,6 +26,8 @@ static const char *const status_item_names[] = {
 	[STATUS_UIDNEXT] = "UIDNEXT",
 	[STATUS_UIDVALIDITY] = "UIDVALIDITY",
 	[STATUS_UNSEEN] = "UNSEEN",
+	[STATUS_SIZE] = "SIZE",
+	[STATUS_APPENDLIMIT] = "APPENDLIMIT",
 };
 #define STATUS_ITEM_COUNT (sizeof(status_item_names) / sizeof(status_item_names[0]))
 
@@ -50,10 +55,14 @@ static bool parse_items(const struct imap_arg *arg, unsigned *items_r)
 	return true;
 }
 
-static uint32_t item_value(const struct store_mailbox_status *st,
+static uint64_t item_value(const struct store_mailbox_status *st,
 			   enum status_item item)
 {
 	switch (item) {
+	/* RFC 8438 3: the total of the messages' RFC822.SIZE. */
+	case STATUS_SIZE: return st->size;
+	/* RFC 7889 3.1: one limit for every mailbox. */
+	case STATUS_APPENDLIMIT: return capability_appendlimit();
 	case STATUS_MESSAGES: return st->messages;
 	case STATUS_RECENT: return st->recent;
 	case STATUS_UIDNEXT: return st->uidnext;
@@ -74,7 +83,8 @@ static void write_status(struct session *s, const char *name, size_t len,
 	for (size_t k = 0; k < STATUS_ITEM_COUNT; k++) {
 		if ((items & (1u << k)) == 0)
 			continue;
-		buf_printf(&out, "%s%s %u", first ? "" : " ", status_item_names[k],
+		buf_printf(&out, "%s%s %llu", first ? "" : " ",
+			   status_item_names[k], (unsigned long long)
 			   item_value(st, (enum status_item)k));
 		first = false;
 	}
@@ -95,7 +105,7 @@ bool cmd_status(struct command *cmd)
 	if (cmd->args_count != 2)
 		return command_bad(cmd, NULL, "STATUS takes a mailbox name and a list of items");
 	if (!parse_items(&cmd->args[1], &items))
-		return command_bad(cmd, NULL, "STATUS items are a list of MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN");
+		return command_bad(cmd, NULL, "STATUS items are a list of MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, SIZE, APPENDLIMIT");
 	if (!mailbox_name_arg(cmd, &cmd->args[0], MAILBOX_NAME_EXISTING, &name)) {
 		buf_free(&name);
 		return true;

@@ -164,3 +164,99 @@ def test_compress_garbage_input_closes(server):
     # The server is still fine for others.
     d = login(server)
     d.ok("NOOP")
+
+
+# ---- LITERAL+ / LITERAL- (RFC 7888) ----
+
+def test_literal_plus_by_default(server):
+    c = server.raw()
+    caps = capabilities(c)
+    # RFC 7888 5: never both.
+    assert b"LITERAL+" in caps and b"LITERAL-" not in caps
+    c.login("alice", USERS["alice"])
+    big = MESSAGE + b"x" * 6000
+    append(c, big)
+
+
+def test_literal_minus(server_factory):
+    srv = server_factory(literal_minus="yes")
+    c = srv.raw()
+    caps = capabilities(c)
+    assert b"LITERAL-" in caps and b"LITERAL+" not in caps
+    c.login("alice", USERS["alice"])
+    # 4096 bytes is still fine as a non-synchronizing literal.
+    small = MESSAGE + b"y" * (4096 - len(MESSAGE))
+    assert len(small) == 4096
+    append(c, small)
+    # Over 4096: BAD [TOOBIG] (RFC 7888 5, APPEND), and the 5000 bytes are
+    # swallowed, never read as commands -- they hold command lines.
+    payload = (b"z1 CREATE Smuggled\r\n" * 250)[:5000]
+    c.send(b"a1 APPEND INBOX {5000+}\r\n" + payload + b"\r\n")
+    untagged, tagged = c.read_until_tagged("a1")
+    assert tagged.startswith(b"a1 BAD [TOOBIG]"), tagged
+    assert untagged == []
+    c.ok("NOOP")
+    assert c.ok('LIST "" Smuggled') == []
+    assert c.ok("STATUS INBOX (MESSAGES)") == [b"* STATUS INBOX (MESSAGES 1)"]
+    # The same literal, synchronizing, is accepted.
+    big = MESSAGE + b"w" * 5000
+    c.send(b"a2 APPEND INBOX {%d}\r\n" % len(big))
+    assert c.line().startswith(b"+ ")
+    c.send(big + b"\r\n")
+    _, tagged = c.read_until_tagged("a2")
+    assert status_of(tagged) == b"OK", tagged
+    # Any command, not just APPEND: RFC 7888 5 "used in any command".
+    c.send(b"a3 CREATE {4097+}\r\n" + b"n" * 4097 + b"\r\n")
+    _, tagged = c.read_until_tagged("a3")
+    assert tagged.startswith(b"a3 BAD"), tagged
+    c.ok("NOOP")
+
+
+# ---- APPENDLIMIT (RFC 7889) ----
+
+def test_appendlimit(server_factory):
+    srv = server_factory(max_literal_size=10000)
+    c = srv.raw()
+    assert b"APPENDLIMIT=10000" in capabilities(c)
+    c.login("alice", USERS["alice"])
+    # RFC 7889 2: the value is in CAPABILITY after login too.
+    assert b"APPENDLIMIT=10000" in capabilities(c)
+    # RFC 7889 3.1 example.
+    assert c.ok("STATUS INBOX (APPENDLIMIT)") == [
+        b"* STATUS INBOX (APPENDLIMIT 10000)"]
+    # RFC 7889 4: over the limit is TOOBIG, before any byte is sent.
+    c.send(b"a1 APPEND INBOX {10001}\r\n")
+    _, tagged = c.read_until_tagged("a1")
+    assert tagged.startswith(b"a1 NO [TOOBIG]"), tagged
+    exact = MESSAGE + b"q" * (10000 - len(MESSAGE))
+    c.send(b"a2 APPEND INBOX {10000}\r\n")
+    assert c.line().startswith(b"+ ")
+    c.send(exact + b"\r\n")
+    _, tagged = c.read_until_tagged("a2")
+    assert status_of(tagged) == b"OK", tagged
+
+
+def test_appendlimit_default(server):
+    c = server.raw()
+    assert b"APPENDLIMIT=67108864" in capabilities(c)
+
+
+# ---- STATUS=SIZE (RFC 8438) ----
+
+def test_status_size(server):
+    c = login(server)
+    assert b"STATUS=SIZE" in capabilities(c)
+    assert c.ok("STATUS INBOX (SIZE)") == [b"* STATUS INBOX (SIZE 0)"]
+    m2 = MESSAGE + b"more text\r\n"
+    append(c, MESSAGE)
+    append(c, m2)
+    # RFC 8438 3 example: (MESSAGES UNSEEN SIZE).
+    lines = c.ok("STATUS INBOX (MESSAGES UNSEEN SIZE)")
+    assert lines == [b"* STATUS INBOX (MESSAGES 2 UNSEEN 2 SIZE %d)" %
+                     (len(MESSAGE) + len(m2))]
+    c.ok("SELECT INBOX")
+    c.ok("STORE 1 +FLAGS (\\Deleted)")
+    c.ok("EXPUNGE")
+    lines = c.ok("STATUS INBOX (SIZE)")
+    assert lines == [b"* STATUS INBOX (SIZE %d)" % len(m2)]
+    expect(c, "STATUS INBOX (SIZE BOGUS)", "BAD")

@@ -393,7 +393,7 @@ static void test_sample(void **state)
 		}
 		line += len;
 	}
-	assert_int_equal(keys, 23);
+	assert_int_equal(keys, 24);
 
 	struct config defaults, loaded;
 	config_init(&defaults);
