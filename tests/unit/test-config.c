@@ -431,7 +431,7 @@ static void test_help(void **state)
 	size_t lines = 0;
 	for (const char *p = text; *p != '\0'; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 24);
+	assert_int_equal(lines, 25);
 	free(text);
 }
 
