@@ -47,6 +47,7 @@ static const struct capability {
 	{ "STATUS=SIZE", "8438", CAP_ALWAYS },
 	{ "UIDPLUS", "4315", CAP_ALWAYS },
 	{ "UNSELECT", "3691", CAP_ALWAYS },
+	{ "UTF8=ACCEPT", "6855", CAP_ALWAYS },
 };
 
 static bool capability_applies(const struct capability *cap,

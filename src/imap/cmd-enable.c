@@ -3,6 +3,7 @@
  * be enabled; the others are ignored as section 3.1 requires, and the
  * ENABLED response lists just what this command newly turned on.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "imap/command.h"
@@ -13,6 +14,7 @@ struct enableable {
 };
 
 static const struct enableable enableables[] = {
+	{ "UTF8=ACCEPT", offsetof(struct session, enabled_utf8) },
 	{ NULL, 0 },
 };
 
@@ -47,6 +49,8 @@ bool cmd_enable(struct command *cmd)
 		buf_append(&line, cmd->args[i].str, cmd->args[i].len);
 	}
 	buf_append(&line, "\r\n", 2);
+	/* RFC 6855 3: UTF-8 in quoted strings from now on. */
+	imap_parser_set_utf8(s->parser, s->enabled_utf8);
 	session_write(s, line.data, line.len);
 	buf_free(&line);
 	return command_ok(cmd, NULL, "Enabled");

@@ -78,7 +78,7 @@ static void write_status(struct session *s, const char *name, size_t len,
 	struct buf out = BUF_INIT;
 	bool first = true;
 	buf_append_str(&out, "* STATUS ");
-	mailbox_name_write(&out, name, len);
+	mailbox_name_write_for(s, &out, name, len);
 	buf_append_str(&out, " (");
 	for (size_t k = 0; k < STATUS_ITEM_COUNT; k++) {
 		if ((items & (1u << k)) == 0)
@@ -134,4 +134,15 @@ bool cmd_status(struct command *cmd)
 	write_status(s, name.data, name.len, items, &status);
 	buf_free(&name);
 	return command_ok(cmd, NULL, "STATUS completed");
+}
+
+bool cmd_status_parse_items(const struct imap_arg *arg, unsigned *items_r)
+{
+	return parse_items(arg, items_r);
+}
+
+void cmd_status_write(struct session *s, const char *name, size_t len,
+		      unsigned items, const struct store_mailbox_status *st)
+{
+	write_status(s, name, len, items, st);
 }

@@ -260,3 +260,97 @@ def test_status_size(server):
     lines = c.ok("STATUS INBOX (SIZE)")
     assert lines == [b"* STATUS INBOX (SIZE %d)" % len(m2)]
     expect(c, "STATUS INBOX (SIZE BOGUS)", "BAD")
+
+
+# ---- UTF8=ACCEPT (RFC 6855) ----
+
+CAFE = "Café".encode()
+NIHONGO = "日本語".encode()
+
+
+def names(lines):
+    """The raw name field of LIST lines (quoted strings kept quoted)."""
+    out = []
+    for line in lines:
+        m = re.match(rb'^\* LIST \([^)]*\) "/" (.*)$', line)
+        assert m, line
+        out.append(m.group(1))
+    return out
+
+
+def test_utf8_accept_enable_and_names(server):
+    c = login(server)
+    assert b"UTF8=ACCEPT" in capabilities(c)
+    # Before ENABLE, 8-bit in a quoted string is a syntax error (RFC 6855 3:
+    # MUST NOT be used until enabled).
+    expect(c, b'CREATE "' + CAFE + b'"', "BAD")
+    assert c.ok("ENABLE UTF8=ACCEPT") == [b"* ENABLED UTF8=ACCEPT"]
+    # RFC 5161 3.1: enabling again lists nothing new.
+    assert c.ok("ENABLE UTF8=ACCEPT") == [b"* ENABLED"]
+    c.ok(b'CREATE "' + CAFE + b"/Gr\xc3\xb6\xc3\x9fe" + b'"')
+    c.ok(b'CREATE "' + NIHONGO + b'"')
+    c.ok(b'CREATE "A&B"')
+    listed = names(c.ok('LIST "" "*"'))
+    for want in (b'"' + CAFE + b'"', b'"' + CAFE + b'/Gr\xc3\xb6\xc3\x9fe"',
+                 b'"' + NIHONGO + b'"', b"A&B", b"INBOX"):
+        assert want in listed, (want, listed)
+    # Patterns are UTF-8 too, and "%" works next to non-ASCII characters.
+    assert names(c.ok(b'LIST "" "Caf%"')) == [b'"' + CAFE + b'"']
+    assert names(c.ok(b'LIST "" "' + CAFE + b'/%"')) == [
+        b'"' + CAFE + b'/Gr\xc3\xb6\xc3\x9fe"']
+    assert names(c.ok(b'LIST "" "%\xe8\xaa\x9e"')) == [b'"' + NIHONGO + b'"']
+    assert names(c.ok(b'LIST "' + CAFE + b'" "%"')) == [
+        b'"' + CAFE + b'/Gr\xc3\xb6\xc3\x9fe"']
+    assert c.ok(b'STATUS "' + CAFE + b'" (MESSAGES)') == [
+        b'* STATUS "' + CAFE + b'" (MESSAGES 0)']
+    c.ok(b'SELECT "' + CAFE + b'"')
+    # A literal name is UTF-8 as well.
+    c.ok(b"UNSELECT")
+    c.ok(b"CREATE {%d+}\r\n" % len(b"R\xc3\xa9sum\xc3\xa9") + b"R\xc3\xa9sum\xc3\xa9")
+
+    # A client that did not enable sees the modified UTF-7 names (RFC 3501
+    # 5.1.3), which are what is stored.
+    d = login(server)
+    listed = names(d.ok('LIST "" "*"'))
+    for want in (b"Caf&AOk-", b"Caf&AOk-/Gr&APYA3w-e", b"&ZeVnLIqe-",
+                 b"A&-B", b"R&AOk-sum&AOk-"):
+        assert want in listed, (want, listed)
+    # ... and names it creates in modified UTF-7 reach the UTF-8 client
+    # decoded.
+    d.ok("CREATE &AMk-t&AOk-")
+    assert names(c.ok(b'LIST "" "\xc3\x89t%"')) == [b'"\xc3\x89t\xc3\xa9"']
+
+
+def test_utf8_accept_refusals(server):
+    c = login(server)
+    c.ok("ENABLE UTF8=ACCEPT")
+    # RFC 6855 3: octets with the high bit set that are not UTF-8 -> BAD.
+    expect(c, b'CREATE "Caf\xe9"', "BAD")
+    expect(c, b'CREATE "\xc0\xaf"', "BAD")
+    expect(c, b"CREATE {4+}\r\nCaf\xe9", "BAD")
+    expect(c, b'LIST "" "Caf\xe9"', "BAD")
+    # Line and paragraph separators and C1 controls are no name characters.
+    expect(c, b'CREATE "a\xe2\x80\xa8b"', "BAD")
+    expect(c, b'CREATE "a\xc2\x85b"', "BAD")
+    assert names(c.ok('LIST "" "*"')) == names(login(server).ok('LIST "" "*"'))
+    # ENABLE is for the authenticated state only (RFC 5161 3.1).
+    c.ok("SELECT INBOX")
+    expect(c, "ENABLE UTF8=ACCEPT", "BAD")
+
+
+def test_utf8_append_data_extension(server):
+    c = login(server)
+    c.ok("ENABLE UTF8=ACCEPT")
+    msg = ("From: Jöran <j@example.org>\r\nSubject: Grüße aus Köln\r\n"
+           "\r\nHallo.\r\n").encode()
+    # RFC 6855 4: append-data =/ "UTF8" SP "(" literal8 ")".
+    untagged, tagged = c.command(b'APPEND "INBOX" (\\Seen) UTF8 (~{%d+}\r\n'
+                                 % len(msg) + msg + b")")
+    assert status_of(tagged) == b"OK", tagged
+    c.ok("SELECT INBOX")
+    lines = c.ok("FETCH 1 (FLAGS BODY.PEEK[])")
+    assert msg in lines[0] and b"\\Seen" in lines[0]
+    # literal8 outside UTF8 (...) still needs BINARY; UTF8 needs literal8.
+    expect(c, b"APPEND INBOX ~{%d+}\r\n" % len(msg) + msg, "BAD")
+    expect(c, b"APPEND INBOX UTF8 ({%d+}\r\n" % len(msg) + msg + b")", "BAD")
+    expect(c, b"APPEND INBOX UTF8 ~{%d+}\r\n" % len(msg) + msg, "BAD")
