@@ -60,8 +60,11 @@ run: deps all
 unit-test: $(UNIT_BINS)
 	@set -e; for t in $(UNIT_BINS); do echo "== $$t"; $$t; done
 
+# Protocol tests mostly wait on sockets and fsync, so they run as several
+# pytest workers (python3-pytest-xdist) even on two cores.
+PYTEST_JOBS ?= 4
 protocol-test: $(BUILD)/quire
-	QUIRE_BIN=$(abspath $(BUILD)/quire) $(PYTHON) -m pytest -q tests/imap $(PYTEST_ARGS)
+	QUIRE_BIN=$(abspath $(BUILD)/quire) $(PYTHON) -m pytest -q -n $(PYTEST_JOBS) tests/imap $(PYTEST_ARGS)
 
 test: deps
 	@$(MAKE) --no-print-directory all

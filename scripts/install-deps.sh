@@ -4,7 +4,7 @@
 # are present, so `make test` can call it every time.
 set -e
 PKGS="gcc make pkg-config libssl-dev libsqlite3-dev zlib1g-dev libcrypt-dev \
-libcmocka-dev python3-pytest openssl"
+libcmocka-dev python3-pytest python3-pytest-xdist openssl"
 
 missing=""
 for p in $PKGS; do

@@ -33,6 +33,7 @@ static const struct capability {
 	{ "CHILDREN", "3348", CAP_ALWAYS },
 	{ "COMPRESS=DEFLATE", "4978", CAP_ALWAYS },
 	{ "ENABLE", "5161", CAP_ALWAYS },
+	{ "ESEARCH", "4731", CAP_ALWAYS },
 	{ "ID", "2971", CAP_ALWAYS },
 	{ "IDLE", "2177", CAP_ALWAYS },
 	{ "LITERAL+", "7888", CAP_LITERAL_PLUS },
@@ -41,10 +42,15 @@ static const struct capability {
 	{ "MULTIAPPEND", "3502", CAP_ALWAYS },
 	{ "NAMESPACE", "2342", CAP_ALWAYS },
 	{ "SASL-IR", "4959", CAP_NOT_AUTHENTICATED },
+	{ "SEARCHRES", "5182", CAP_ALWAYS },
+	{ "SORT", "5256", CAP_ALWAYS },
+	{ "SORT=DISPLAY", "5957", CAP_ALWAYS },
 	/* Attributes on LIST only: no LIST-EXTENDED, so no RETURN option
 	 * and no CREATE-SPECIAL-USE yet. */
 	{ "SPECIAL-USE", "6154", CAP_ALWAYS },
 	{ "STATUS=SIZE", "8438", CAP_ALWAYS },
+	{ "THREAD=ORDEREDSUBJECT", "5256", CAP_ALWAYS },
+	{ "THREAD=REFERENCES", "5256", CAP_ALWAYS },
 	{ "UIDPLUS", "4315", CAP_ALWAYS },
 	{ "UNSELECT", "3691", CAP_ALWAYS },
 	{ "UTF8=ACCEPT", "6855", CAP_ALWAYS },

@@ -42,7 +42,8 @@ void message_cache_fill(struct store *st, int64_t blob_id, const char *data,
 			size_t size);
 
 /* The same for messages just appended to a mailbox, by UID (APPEND,
- * deliver): each is parsed from its blob unless its parse is cached. */
+ * deliver): each is parsed from its blob unless its parse is cached, and
+ * added to the full-text index so SEARCH BODY/TEXT never catches up. */
 void message_cache_fill_uids(struct store *st, int64_t mailbox_id,
 			     const uint32_t *uids, size_t count);
 

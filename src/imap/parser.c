@@ -1273,3 +1273,22 @@ bool imap_arg_as_list(const struct imap_arg *arg,
 	*count_r = arg->list_count;
 	return true;
 }
+
+void imap_parser_trim(struct imap_parser *p)
+{
+	if (imap_parser_busy(p))
+		return;
+	imap_parser_reset(p);
+	/* Idle connections are the common case (IDLE, mobile clients): hold
+	 * no per-command memory between commands. */
+	arena_free(&p->arena);
+	buf_free(&p->line);
+	for (unsigned i = 0; i <= p->lim.max_list_depth; i++) {
+		free(p->levels[i].items);
+		p->levels[i].items = NULL;
+		p->levels[i].cap = 0;
+		p->levels[i].count = 0;
+	}
+	EVP_MD_CTX_free(p->md);
+	p->md = NULL;
+}

@@ -253,6 +253,11 @@ enum imap_parse_result imap_parser_read_line(struct imap_parser *p,
  */
 void imap_parser_reset(struct imap_parser *p);
 
+/* Between commands (not busy, the last command finished): releases the
+ * memory kept for reuse by the next command, so an idle connection costs
+ * only the parser struct. A no-op while a command is being read. */
+void imap_parser_trim(struct imap_parser *p);
+
 /* True when bytes of an unfinished command (or of a bad command being
  * skipped) have been consumed, i.e. the parser is not between commands. */
 bool imap_parser_busy(const struct imap_parser *p);

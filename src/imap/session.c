@@ -256,6 +256,8 @@ static void session_input_loop(struct session *s)
 			break;
 	}
 	s->in_input_loop = false;
+	if (s->cmd == NULL && conn_input(s->conn)->len == 0)
+		imap_parser_trim(s->parser);
 	/* A command waiting on output or a timer holds back pipelined input,
 	 * so the input buffer stays bounded. */
 	if (s->state != SESSION_LOGOUT)

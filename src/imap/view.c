@@ -193,6 +193,7 @@ void mailbox_view_free(struct mailbox_view **viewp)
 	for (size_t i = 0; i < view->keyword_count; i++)
 		free(view->keywords[i]);
 	free(view->keywords);
+	searchres_clear(&view->searchres);
 	free(view->msgs);
 	free(view->name);
 	free(view);
@@ -513,6 +514,8 @@ int mailbox_view_resolve(const struct mailbox_view *view, const char *set,
 	uint32_t *seqs = NULL;
 	size_t count = 0, cap = 0;
 
+	if (searchres_is_dollar(set, set_len))
+		return searchres_resolve(view, &view->searchres, seqs_r, count_r);
 	if (seqset_parse(set, set_len, &ss, error_r) < 0)
 		return -1;
 	if (!uid) {

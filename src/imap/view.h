@@ -18,6 +18,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "imap/searchres.h"
 
 struct session;
 struct seqset;
@@ -50,6 +51,9 @@ struct mailbox_view {
 	 * FLAGS response (RFC 3501 7.2.6). */
 	char **keywords;
 	size_t keyword_count;
+	/* SEARCHRES "$" (RFC 5182 2.1): lives exactly as long as the view,
+	 * since SELECT, EXAMINE, CLOSE and UNSELECT reset it. */
+	struct searchres searchres;
 };
 
 /*

@@ -580,4 +580,49 @@ int store_notify_socket_read(int fd, int64_t *mailbox_id_r);
 int store_check(struct store *store, bool repair, struct buf *report,
 		unsigned *problems_r, const char **error_r);
 
+/* ------------------------------------------------------------------------
+ * Full-text index for SEARCH BODY / TEXT (store/sqlite/fts.c)
+ *
+ * One document per blob: bodies are content-addressed and immutable, so a
+ * document never changes, serves every copy of the message, and goes away
+ * with its blob (at the last expunge). The IMAP layer extracts the text
+ * (decoded header values, decoded body text, UTF-8); the store indexes it
+ * with the FTS5 trigram tokenizer, which answers case-folded substring
+ * queries of three or more characters. Its answers are candidates: the
+ * caller verifies each one exactly.
+ */
+
+struct store_fts_doc {
+	int64_t blob_id;
+	const char *header;      /* header text, UTF-8 */
+	size_t header_len;
+	const char *body;        /* body text, UTF-8 */
+	size_t body_len;
+};
+
+/* Indexes docs[0..count) in one transaction; a blob already indexed is
+ * replaced. A blob that no longer exists is skipped. */
+int store_fts_index(struct store *store, const struct store_fts_doc *docs,
+		    size_t count, const char **error_r);
+
+/* Up to max blob ids of the mailbox's messages that are not indexed yet,
+ * ascending, with their sizes. *ids_r and *sizes_r are caller-freed (NULL
+ * when none). */
+int store_fts_unindexed(struct store *store, int64_t mailbox_id, size_t max,
+			int64_t **ids_r, uint64_t **sizes_r, size_t *count_r,
+			const char **error_r);
+
+/* UIDs (ascending, caller frees) of the mailbox's messages whose indexed
+ * text may contain text[0..len) (UTF-8, at least 3 characters): in the
+ * body only (body_only) or in the header or the body. */
+int store_fts_candidates(struct store *store, int64_t mailbox_id,
+			 const char *text, size_t len, bool body_only,
+			 uint32_t **uids_r, size_t *count_r,
+			 const char **error_r);
+
+/* The indexed text of a blob, appended to header and body.
+ * STORE_ENONEXISTENT when the blob is not indexed. */
+int store_fts_text(struct store *store, int64_t blob_id, struct buf *header,
+		   struct buf *body, const char **error_r);
+
 #endif

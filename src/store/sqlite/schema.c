@@ -10,8 +10,8 @@
  *   acl          RFC 4314 rights per mailbox and identifier
  *   quota_usage  RFC 9208 usage per user (storage bytes, message count)
  *   blob_cache   parsed ENVELOPE/BODYSTRUCTURE/part offsets per blob (used)
- * The SEARCH index (FTS5, trigram tokenizer) will be added by a migration of
- * its own, as table `fts` (rowid = blob id), when SEARCH needs it.
+ * The SEARCH index (FTS5, trigram tokenizer) is added by migration 2 as
+ * table `fts` (rowid = blob id; see fts.c).
  */
 #include <stddef.h>
 
@@ -103,6 +103,13 @@ static const char *const migrations[] = {
 	"  storage INTEGER NOT NULL DEFAULT 0,"
 	"  messages INTEGER NOT NULL DEFAULT 0"
 	");",
+	/* 2: full-text index for SEARCH BODY/TEXT (fts.c). The trigram
+	 * tokenizer indexes every 3-character substring, case-folded, so
+	 * IMAP's substring semantics hold; documents die with their blob. */
+	"CREATE VIRTUAL TABLE fts USING fts5(header, body, tokenize='trigram');"
+	"CREATE TRIGGER blobs_fts_delete AFTER DELETE ON blobs BEGIN"
+	"  DELETE FROM fts WHERE rowid = old.id;"
+	"END;",
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))

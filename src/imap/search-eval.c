@@ -1,0 +1,404 @@
+/*
+ * SEARCH program evaluation over the selected mailbox (RFC 3501 6.4.4).
+ *
+ * Each message is read only as far as the keys need (enum search_cost):
+ * flags, UIDs and sequence numbers come from the view; size and
+ * INTERNALDATE from one store query for the whole mailbox; header keys map
+ * the blob and read only its header; BODY/TEXT read the decoded text from
+ * the full-text index, whose trigram query first narrows the messages to
+ * candidates. Every candidate is verified against the same text a full
+ * scan reads, so the index changes speed, never results.
+ */
+#include "imap/search-program.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/imapdate.h"
+#include "core/log.h"
+#include "imap/message.h"
+#include "imap/search-fold.h"
+#include "imap/search-text.h"
+#include "imap/searchres.h"
+#include "imap/session.h"
+#include "imap/view.h"
+#include "mail/decode.h"
+#include "mail/header.h"
+#include "mail/mime.h"
+#include "store/store.h"
+
+/* Trigram queries need three characters; shorter strings scan. */
+#define FTS_MIN_CHARS 3
+
+struct eval_ctx {
+	struct session *session;
+	struct store *st;
+	const struct mailbox_view *view;
+	const struct searchres *saved;
+	uint32_t max_uid;
+	bool fts_ready;		/* the mailbox is fully indexed */
+
+	struct store_message_list records;
+	size_t record_pos;
+
+	/* The message being evaluated. */
+	uint32_t seq;
+	const struct view_msg *vm;
+	const struct store_message *record;
+	struct message msg;
+	bool msg_mapped, msg_failed;
+	size_t header_len;
+	bool sent_done;
+	bool sent_valid;
+	time_t sent_day;
+	bool text_done;
+	struct buf text_header, text_body;
+
+	struct buf scratch, value;
+	int error;
+	const char *error_str;
+};
+
+static void message_reset(struct eval_ctx *ctx)
+{
+	if (ctx->msg_mapped)
+		message_release(&ctx->msg);
+	ctx->msg_mapped = false;
+	ctx->msg_failed = false;
+	ctx->sent_done = false;
+	ctx->text_done = false;
+	buf_reset(&ctx->text_header);
+	buf_reset(&ctx->text_body);
+}
+
+/* Maps the message bytes (and the tree when need_tree). False when the
+ * message cannot be read; it then matches no content key. */
+static bool message_need(struct eval_ctx *ctx, bool need_tree)
+{
+	const char *error;
+	if (ctx->msg_failed || ctx->record == NULL)
+		return false;
+	if (ctx->msg_mapped && (!need_tree || ctx->msg.tree != NULL))
+		return true;
+	if (ctx->msg_mapped)
+		message_release(&ctx->msg);
+	if (message_load(ctx->st, ctx->record->blob_id, ctx->record->size,
+			 need_tree, true, &ctx->msg, &error) != STORE_OK) {
+		log_warn(session_id(ctx->session), "SEARCH of uid %u: %s",
+			 ctx->vm->uid, error);
+		message_release(&ctx->msg);
+		ctx->msg_failed = true;
+		return false;
+	}
+	ctx->msg_mapped = true;
+	ctx->header_len = mail_header_block_size(ctx->msg.data, ctx->msg.size);
+	return true;
+}
+
+/* RFC 3501 6.4.4 HEADER: "contains the specified string in the text of
+ * the header (what comes after the colon)"; an empty string matches every
+ * message that has the field. Values are unfolded and RFC 2047 decoded. */
+static bool match_header(struct eval_ctx *ctx, const struct search_node *node)
+{
+	struct mail_header_iter it;
+	struct mail_header_field f;
+	if (!message_need(ctx, false))
+		return false;
+	mail_header_iter_init(&it, ctx->msg.data, ctx->header_len);
+	while (mail_header_iter_next(&it, &f)) {
+		if (!f.has_colon || !mail_header_name_is(&f, node->name))
+			continue;
+		if (node->str_len == 0)
+			return true;
+		struct buf unfolded = BUF_INIT;
+		mail_header_unfold(f.value, f.value_len, &unfolded);
+		buf_reset(&ctx->value);
+		mail_rfc2047_decode(unfolded.data == NULL ? "" : unfolded.data,
+				    unfolded.len, &ctx->value);
+		buf_free(&unfolded);
+		/* Raw 8-bit header bytes may be any charset: make them UTF-8
+		 * the way the text index does, so both agree. */
+		struct buf clean = BUF_INIT;
+		mail_charset_to_utf8("utf-8", ctx->value.data == NULL ? "" : ctx->value.data,
+				     ctx->value.len, &clean);
+		bool found = search_fold_contains(clean.data == NULL ? "" : clean.data,
+						  clean.len, node->str, node->str_len,
+						  &ctx->scratch);
+		buf_free(&clean);
+		if (found)
+			return true;
+	}
+	return false;
+}
+
+/* The day of the Date header as written (RFC 3501 6.4.4 SENT*: "the
+ * RFC-2822 Date: header (disregarding time and timezone)"). A message
+ * without a readable Date matches no SENT* key. */
+static bool sent_day(struct eval_ctx *ctx, time_t *day_r)
+{
+	if (!ctx->sent_done) {
+		struct mail_header_field f;
+		ctx->sent_done = true;
+		ctx->sent_valid = false;
+		if (message_need(ctx, false) &&
+		    mail_header_find(ctx->msg.data, ctx->header_len, "Date", &f)) {
+			time_t t;
+			int tz;
+			if (imapdate_parse_rfc5322(f.value, f.value_len, &t, &tz) == 0) {
+				ctx->sent_day = imapdate_local_day_start(t, tz);
+				ctx->sent_valid = true;
+			}
+		}
+	}
+	*day_r = ctx->sent_day;
+	return ctx->sent_valid;
+}
+
+/* Loads the message's search text: from the index when it is complete,
+ * else extracted from the message (the same function the index used). */
+static bool need_text(struct eval_ctx *ctx)
+{
+	if (ctx->text_done)
+		return true;
+	if (ctx->record == NULL || ctx->msg_failed)
+		return false;
+	if (ctx->fts_ready) {
+		const char *error;
+		if (store_fts_text(ctx->st, ctx->record->blob_id, &ctx->text_header,
+				   &ctx->text_body, &error) == STORE_OK) {
+			ctx->text_done = true;
+			return true;
+		}
+		buf_reset(&ctx->text_header);
+		buf_reset(&ctx->text_body);
+	}
+	if (!message_need(ctx, true))
+		return false;
+	search_text_extract(ctx->msg.tree, ctx->msg.data, ctx->msg.size,
+			    &ctx->text_header, &ctx->text_body);
+	ctx->text_done = true;
+	return true;
+}
+
+static bool uid_in(const uint32_t *uids, size_t count, uint32_t uid)
+{
+	size_t lo = 0, hi = count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < count && uids[lo] == uid;
+}
+
+static bool match_text(struct eval_ctx *ctx, const struct search_node *node)
+{
+	if (node->has_candidates &&
+	    !uid_in(node->candidates, node->candidate_count, ctx->vm->uid))
+		return false;
+	if (!need_text(ctx))
+		return false;
+	if (search_fold_contains(ctx->text_body.data, ctx->text_body.len,
+				 node->str, node->str_len, &ctx->scratch))
+		return true;
+	return node->op == SEARCH_OP_TEXT &&
+	       search_fold_contains(ctx->text_header.data, ctx->text_header.len,
+				    node->str, node->str_len, &ctx->scratch);
+}
+
+static bool has_keyword(const char *list, const char *kw, size_t kw_len)
+{
+	const char *p = list;
+	while (p != NULL && *p != '\0') {
+		const char *end = strchr(p, ' ');
+		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
+		if (len == kw_len && strncasecmp(p, kw, len) == 0)
+			return true;
+		p = end != NULL ? end + 1 : NULL;
+	}
+	return false;
+}
+
+static time_t internal_day(const struct eval_ctx *ctx)
+{
+	return imapdate_local_day_start(ctx->record->internaldate,
+					ctx->record->tz_offset_min);
+}
+
+static bool eval(struct eval_ctx *ctx, const struct search_node *node)
+{
+	time_t day;
+
+	switch (node->op) {
+	case SEARCH_OP_ALL:
+		return true;
+	case SEARCH_OP_AND:
+		for (size_t i = 0; i < node->child_count; i++) {
+			if (!eval(ctx, &node->children[i]))
+				return false;
+		}
+		return true;
+	case SEARCH_OP_OR:
+		return eval(ctx, &node->children[0]) || eval(ctx, &node->children[1]);
+	case SEARCH_OP_NOT:
+		return !eval(ctx, &node->children[0]);
+	case SEARCH_OP_FLAG:
+		return (ctx->vm->flags & node->flags) == node->flags;
+	case SEARCH_OP_KEYWORD:
+		return has_keyword(ctx->vm->keywords, node->str, node->str_len);
+	case SEARCH_OP_RECENT:
+		return (ctx->vm->flags & VIEW_FLAG_RECENT) != 0;
+	case SEARCH_OP_SEQSET:
+		return seqset_contains(&node->set, ctx->seq, ctx->view->count);
+	case SEARCH_OP_UIDSET:
+		/* RFC 3501 6.4.8: "*" is the largest UID in use. */
+		return seqset_contains(&node->set, ctx->vm->uid, ctx->max_uid);
+	case SEARCH_OP_SAVED:
+		return ctx->saved != NULL && searchres_contains(ctx->saved, ctx->vm->uid);
+	case SEARCH_OP_LARGER:
+		return ctx->record != NULL && ctx->record->size > node->number;
+	case SEARCH_OP_SMALLER:
+		return ctx->record != NULL && ctx->record->size < node->number;
+	case SEARCH_OP_BEFORE:
+		return ctx->record != NULL && internal_day(ctx) < node->date;
+	case SEARCH_OP_ON:
+		return ctx->record != NULL && internal_day(ctx) == node->date;
+	case SEARCH_OP_SINCE:
+		return ctx->record != NULL && internal_day(ctx) >= node->date;
+	case SEARCH_OP_SENTBEFORE:
+		return sent_day(ctx, &day) && day < node->date;
+	case SEARCH_OP_SENTON:
+		return sent_day(ctx, &day) && day == node->date;
+	case SEARCH_OP_SENTSINCE:
+		return sent_day(ctx, &day) && day >= node->date;
+	case SEARCH_OP_HEADER:
+		return match_header(ctx, node);
+	case SEARCH_OP_BODY:
+	case SEARCH_OP_TEXT:
+		return match_text(ctx, node);
+	}
+	return false;
+}
+
+static size_t utf8_chars(const char *s, size_t len)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < len; i++)
+		n += ((unsigned char)s[i] & 0xc0) != 0x80;
+	return n;
+}
+
+/* Asks the index for the candidates of every BODY/TEXT key it can answer.
+ * A failing index only means scanning. */
+static void find_candidates(struct eval_ctx *ctx, struct search_node *node)
+{
+	for (size_t i = 0; i < node->child_count; i++)
+		find_candidates(ctx, &node->children[i]);
+	if ((node->op != SEARCH_OP_BODY && node->op != SEARCH_OP_TEXT) ||
+	    utf8_chars(node->str, node->str_len) < FTS_MIN_CHARS)
+		return;
+	const char *error;
+	free(node->candidates);
+	node->candidates = NULL;
+	node->has_candidates =
+		store_fts_candidates(ctx->st, ctx->view->mailbox_id, node->str,
+				     node->str_len, node->op == SEARCH_OP_BODY,
+				     &node->candidates, &node->candidate_count,
+				     &error) == STORE_OK;
+	if (!node->has_candidates)
+		log_warn(session_id(ctx->session), "full-text query failed, scanning: %s",
+			 error);
+}
+
+static const struct store_message *find_record(struct eval_ctx *ctx, uint32_t uid)
+{
+	while (ctx->record_pos < ctx->records.count &&
+	       ctx->records.msgs[ctx->record_pos].uid < uid)
+		ctx->record_pos++;
+	if (ctx->record_pos < ctx->records.count &&
+	    ctx->records.msgs[ctx->record_pos].uid == uid)
+		return &ctx->records.msgs[ctx->record_pos];
+	return NULL;
+}
+
+static int prepare(struct eval_ctx *ctx, struct search_program *prog,
+		   const char **error_r)
+{
+	const struct mailbox_view *view = ctx->view;
+	if (prog->root.cost >= SEARCH_COST_RECORD) {
+		struct store_uid_range range = {
+			view->msgs[0].uid, view->msgs[view->count - 1].uid
+		};
+		int r = store_messages_get(ctx->st, view->mailbox_id, &range, 1,
+					   &ctx->records, error_r);
+		if (r != STORE_OK)
+			return r;
+	}
+	if (prog->root.cost >= SEARCH_COST_TEXT) {
+		const char *error;
+		ctx->fts_ready = search_text_index_mailbox(ctx->st, view->mailbox_id,
+							   &error) == STORE_OK;
+		if (ctx->fts_ready)
+			find_candidates(ctx, &prog->root);
+		else
+			log_warn(session_id(ctx->session),
+				 "full-text index unavailable, scanning: %s", error);
+	}
+	return STORE_OK;
+}
+
+int search_program_run(struct session *s, struct search_program *prog,
+		       const struct searchres *saved, uint32_t **seqs_r,
+		       size_t *count_r, const char **error_r)
+{
+	struct eval_ctx ctx = {
+		.session = s,
+		.st = session_store(s),
+		.view = s->view,
+		.saved = saved,
+	};
+	const struct mailbox_view *view = s->view;
+	uint32_t *seqs = NULL;
+	size_t n = 0;
+
+	*seqs_r = NULL;
+	*count_r = 0;
+	if (view->count == 0)
+		return STORE_OK;
+	if (ctx.st == NULL) {
+		*error_r = "Mail store unavailable";
+		return STORE_EUNAVAILABLE;
+	}
+	ctx.max_uid = view->msgs[view->count - 1].uid;
+	int r = prepare(&ctx, prog, error_r);
+	if (r != STORE_OK)
+		return r;
+	seqs = xmalloc(view->count * sizeof(*seqs));
+	for (uint32_t i = 0; i < view->count; i++) {
+		ctx.seq = i + 1;
+		ctx.vm = &view->msgs[i];
+		if (ctx.vm->flags & VIEW_FLAG_EXPUNGED)
+			continue;
+		ctx.record = prog->root.cost >= SEARCH_COST_RECORD ?
+			find_record(&ctx, ctx.vm->uid) : NULL;
+		if (prog->root.cost >= SEARCH_COST_RECORD && ctx.record == NULL)
+			continue;	/* expunged by someone else meanwhile */
+		if (eval(&ctx, &prog->root))
+			seqs[n++] = ctx.seq;
+		message_reset(&ctx);
+	}
+	store_message_list_free(&ctx.records);
+	buf_free(&ctx.scratch);
+	buf_free(&ctx.value);
+	buf_free(&ctx.text_header);
+	buf_free(&ctx.text_body);
+	if (n == 0) {
+		free(seqs);
+		seqs = NULL;
+	}
+	*seqs_r = seqs;
+	*count_r = n;
+	return STORE_OK;
+}

@@ -1,0 +1,40 @@
+#ifndef QUIRE_IMAP_SEARCH_TEXT_H
+#define QUIRE_IMAP_SEARCH_TEXT_H
+/*
+ * The text SEARCH BODY and TEXT look in (RFC 3501 6.4.4), and what the
+ * full-text index stores, so that an indexed search and a full scan see
+ * exactly the same bytes:
+ *  header: the top-level header, one "Name: value" line per field, the
+ *          value unfolded and RFC 2047 decoded;
+ *  body:   the headers of embedded messages (as above) and every text/ *
+ *          leaf with its transfer encoding and charset undone.
+ * Both are valid UTF-8 (invalid bytes become U+FFFD) without NUL bytes
+ * (a NUL becomes a space). Non-text parts (attachments) are left out.
+ */
+#include <stddef.h>
+
+#include "core/buf.h"
+
+struct mail_tree;
+struct message;
+struct store;
+
+/* Appends the header and body text of msg[0..len), parsed as tree. */
+void search_text_extract(const struct mail_tree *tree, const char *msg,
+			 size_t len, struct buf *header, struct buf *body);
+
+/*
+ * Makes sure every message of the mailbox is in the full-text index,
+ * extracting and indexing in batches. Returns 0, or a store error with
+ * *error_r (the index then stays as complete as it got).
+ */
+int search_text_index_mailbox(struct store *st, int64_t mailbox_id,
+			      const char **error_r);
+
+/* Indexes one message just stored (delivery, APPEND), so searches do not
+ * have to catch up later. Failures only cost that later catch-up. */
+void search_text_index_message(struct store *st, int64_t blob_id,
+			       const struct mail_tree *tree, const char *data,
+			       size_t size);
+
+#endif

@@ -1,0 +1,192 @@
+/*
+ * store/sqlite: the full-text index for SEARCH BODY/TEXT (store.h "Full-
+ * text index"). Table `fts` (FTS5, tokenize='trigram', rowid = blob id)
+ * is created by its own schema migration, with a trigger that drops a
+ * document when its blob row goes, so expunge needs no code here.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "store/sqlite/internal.h"
+
+static const char sql_fts_insert[] =
+	"INSERT OR REPLACE INTO fts(rowid, header, body) "
+	"SELECT id, ?2, ?3 FROM blobs WHERE id = ?1";
+/* fts_content is FTS5's own table of the documents' text; a rowid lookup
+ * in it is a plain b-tree probe, cheaper than asking the FTS table. */
+static const char sql_fts_unindexed[] =
+	"SELECT DISTINCT m.blob_id, b.size FROM messages m "
+	"JOIN blobs b ON b.id = m.blob_id "
+	"WHERE m.mailbox_id = ?1 AND NOT EXISTS "
+	"(SELECT 1 FROM fts_content c WHERE c.id = m.blob_id) "
+	"ORDER BY m.blob_id LIMIT ?2";
+/* The subquery runs the full-text query once; as a join, SQLite's planner
+ * would walk the mailbox and run MATCH once per message. */
+static const char sql_fts_match[] =
+	"SELECT uid FROM messages WHERE mailbox_id = ?1 AND blob_id IN "
+	"(SELECT rowid FROM fts WHERE fts MATCH ?2) ORDER BY uid";
+static const char sql_fts_text[] =
+	"SELECT header, body FROM fts WHERE rowid = ?1";
+
+int store_fts_index(struct store *s, const struct store_fts_doc *docs,
+		    size_t count, const char **error_r)
+{
+	int ret = store_tx_write(s);
+	for (size_t i = 0; ret == STORE_OK && i < count; i++) {
+		sqlite3_stmt *st = store_stmt(s, sql_fts_insert);
+		if (st == NULL) {
+			ret = STORE_ESERVERBUG;
+			break;
+		}
+		sqlite3_bind_int64(st, 1, docs[i].blob_id);
+		sqlite3_bind_text(st, 2, docs[i].header == NULL ? "" : docs[i].header,
+				  (int)docs[i].header_len, SQLITE_STATIC);
+		sqlite3_bind_text(st, 3, docs[i].body == NULL ? "" : docs[i].body,
+				  (int)docs[i].body_len, SQLITE_STATIC);
+		ret = store_exec_stmt(s, st, "index text");
+	}
+	if (ret == STORE_OK)
+		ret = store_tx_commit(s);
+	else
+		store_tx_rollback(s);
+	store_error_out(s, error_r);
+	return ret;
+}
+
+int store_fts_unindexed(struct store *s, int64_t mailbox_id, size_t max,
+			int64_t **ids_r, uint64_t **sizes_r, size_t *count_r,
+			const char **error_r)
+{
+	size_t n = 0, cap = 0;
+	int64_t *ids = NULL;
+	uint64_t *sizes = NULL;
+	int ret = store_tx_read(s);
+	sqlite3_stmt *st = ret == STORE_OK ? store_stmt(s, sql_fts_unindexed) : NULL;
+
+	if (ret == STORE_OK && st == NULL)
+		ret = STORE_ESERVERBUG;
+	if (st != NULL) {
+		sqlite3_bind_int64(st, 1, mailbox_id);
+		sqlite3_bind_int64(st, 2, (sqlite3_int64)max);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				ids = xrealloc(ids, cap * sizeof(*ids));
+				sizes = xrealloc(sizes, cap * sizeof(*sizes));
+			}
+			ids[n] = sqlite3_column_int64(st, 0);
+			sizes[n] = (uint64_t)sqlite3_column_int64(st, 1);
+			n++;
+		}
+		if (rc != SQLITE_DONE)
+			ret = store_fail_db(s, "list unindexed blobs");
+		sqlite3_reset(st);
+	}
+	store_tx_rollback(s);
+	if (ret != STORE_OK) {
+		free(ids);
+		free(sizes);
+		ids = NULL;
+		sizes = NULL;
+		n = 0;
+	}
+	*ids_r = ids;
+	*sizes_r = sizes;
+	*count_r = n;
+	store_error_out(s, error_r);
+	return ret;
+}
+
+/* An FTS5 query for the literal text: one phrase (FTS5 strings are in
+ * double quotes, a quote inside doubled), restricted to the body column. */
+static void fts_query(const char *text, size_t len, bool body_only,
+		      struct buf *out)
+{
+	if (body_only)
+		buf_append_str(out, "body : ");
+	buf_append_char(out, '"');
+	for (size_t i = 0; i < len; i++) {
+		if (text[i] == '"')
+			buf_append_char(out, '"');
+		buf_append_char(out, text[i]);
+	}
+	buf_append_char(out, '"');
+}
+
+int store_fts_candidates(struct store *s, int64_t mailbox_id,
+			 const char *text, size_t len, bool body_only,
+			 uint32_t **uids_r, size_t *count_r,
+			 const char **error_r)
+{
+	struct buf query = BUF_INIT;
+	size_t n = 0, cap = 0;
+	uint32_t *uids = NULL;
+	int ret = store_tx_read(s);
+	sqlite3_stmt *st = ret == STORE_OK ? store_stmt(s, sql_fts_match) : NULL;
+
+	if (ret == STORE_OK && st == NULL)
+		ret = STORE_ESERVERBUG;
+	if (st != NULL) {
+		fts_query(text, len, body_only, &query);
+		sqlite3_bind_int64(st, 1, mailbox_id);
+		sqlite3_bind_text(st, 2, query.data, (int)query.len, SQLITE_STATIC);
+		int rc;
+		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+			if (n == cap) {
+				cap = cap ? cap * 2 : 64;
+				uids = xrealloc(uids, cap * sizeof(*uids));
+			}
+			uids[n++] = (uint32_t)sqlite3_column_int64(st, 0);
+		}
+		if (rc != SQLITE_DONE)
+			ret = store_fail_db(s, "full-text query");
+		sqlite3_reset(st);
+	}
+	store_tx_rollback(s);
+	buf_free(&query);
+	if (ret != STORE_OK) {
+		free(uids);
+		uids = NULL;
+		n = 0;
+	}
+	*uids_r = uids;
+	*count_r = n;
+	store_error_out(s, error_r);
+	return ret;
+}
+
+static void column_append(sqlite3_stmt *st, int col, struct buf *out)
+{
+	const unsigned char *text = sqlite3_column_text(st, col);
+	size_t len = (size_t)sqlite3_column_bytes(st, col);
+	if (text != NULL && len > 0)
+		buf_append(out, text, len);
+}
+
+int store_fts_text(struct store *s, int64_t blob_id, struct buf *header,
+		   struct buf *body, const char **error_r)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_fts_text);
+	int ret = STORE_OK;
+
+	if (st == NULL) {
+		store_error_out(s, error_r);
+		return STORE_ESERVERBUG;
+	}
+	/* One statement: autocommit gives it its own consistent read. */
+	sqlite3_bind_int64(st, 1, blob_id);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		column_append(st, 0, header);
+		column_append(st, 1, body);
+	} else if (rc == SQLITE_DONE) {
+		ret = store_fail(s, STORE_ENONEXISTENT, "blob %lld is not indexed",
+				 (long long)blob_id);
+	} else {
+		ret = store_fail_db(s, "read indexed text");
+	}
+	sqlite3_reset(st);
+	store_error_out(s, error_r);
+	return ret;
+}
