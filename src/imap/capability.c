@@ -32,10 +32,13 @@ static const struct capability {
 	{ "AUTH=SCRAM-SHA-256", "7677", CAP_NOT_AUTHENTICATED },
 	{ "CHILDREN", "3348", CAP_ALWAYS },
 	{ "COMPRESS=DEFLATE", "4978", CAP_ALWAYS },
+	{ "CREATE-SPECIAL-USE", "6154 3", CAP_ALWAYS },
 	{ "ENABLE", "5161", CAP_ALWAYS },
 	{ "ESEARCH", "4731", CAP_ALWAYS },
 	{ "ID", "2971", CAP_ALWAYS },
 	{ "IDLE", "2177", CAP_ALWAYS },
+	{ "LIST-EXTENDED", "5258", CAP_ALWAYS },
+	{ "LIST-STATUS", "5819", CAP_ALWAYS },
 	{ "LITERAL+", "7888", CAP_LITERAL_PLUS },
 	{ "LITERAL-", "7888 5", CAP_LITERAL_MINUS },
 	{ "MOVE", "6851", CAP_ALWAYS },
@@ -45,8 +48,6 @@ static const struct capability {
 	{ "SEARCHRES", "5182", CAP_ALWAYS },
 	{ "SORT", "5256", CAP_ALWAYS },
 	{ "SORT=DISPLAY", "5957", CAP_ALWAYS },
-	/* Attributes on LIST only: no LIST-EXTENDED, so no RETURN option
-	 * and no CREATE-SPECIAL-USE yet. */
 	{ "SPECIAL-USE", "6154", CAP_ALWAYS },
 	{ "STATUS=SIZE", "8438", CAP_ALWAYS },
 	{ "THREAD=ORDEREDSUBJECT", "5256", CAP_ALWAYS },

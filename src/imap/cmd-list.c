@@ -11,6 +11,7 @@
 
 #include "core/mutf7.h"
 #include "imap/cmd-mailbox.h"
+#include "imap/list-extended.h"
 #include "imap/list-match.h"
 #include "imap/mailbox-name.h"
 #include "store/store.h"
@@ -300,8 +301,7 @@ static bool list_or_lsub(struct command *cmd, bool lsub)
 	size_t ref_len, pattern_len;
 
 	/* RFC 3501 9: list = "LIST" SP mailbox SP list-mailbox. The
-	 * extended forms of RFC 5258 (selection options, pattern lists,
-	 * RETURN) are not offered, so they land here too. */
+	 * extended forms of RFC 5258 went to list_extended() instead. */
 	if (cmd->args_count != 2 ||
 	    !imap_arg_as_astring(&cmd->args[0], &ref, &ref_len) ||
 	    !imap_arg_as_astring(&cmd->args[1], &pattern, &pattern_len))
@@ -350,6 +350,14 @@ static bool list_or_lsub(struct command *cmd, bool lsub)
 
 bool cmd_list(struct command *cmd)
 {
+	struct list_options opts;
+	const char *error;
+
+	/* RFC 5258: selection options, pattern lists and RETURN. */
+	if (list_options_parse(cmd->args, cmd->args_count, &opts, &error) < 0)
+		return command_bad(cmd, NULL, "%s", error);
+	if (opts.extended)
+		return list_extended(cmd, &opts);
 	return list_or_lsub(cmd, false);
 }
 

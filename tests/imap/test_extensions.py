@@ -37,7 +37,9 @@ def capabilities(c):
 
 
 def append(c, msg, mailbox="INBOX"):
-    untagged, tagged = c.command(b"APPEND " + mailbox.encode() +
+    if isinstance(mailbox, str):
+        mailbox = mailbox.encode()
+    untagged, tagged = c.command(b"APPEND " + mailbox +
                                  b" {%d+}\r\n" % len(msg) + msg)
     assert status_of(tagged) == b"OK", tagged
     return untagged
@@ -354,3 +356,323 @@ def test_utf8_append_data_extension(server):
     expect(c, b"APPEND INBOX ~{%d+}\r\n" % len(msg) + msg, "BAD")
     expect(c, b"APPEND INBOX UTF8 ({%d+}\r\n" % len(msg) + msg + b")", "BAD")
     expect(c, b"APPEND INBOX UTF8 ~{%d+}\r\n" % len(msg) + msg, "BAD")
+
+
+# ---- CREATE-SPECIAL-USE (RFC 6154 3) ----
+
+XLIST_LINE = re.compile(rb'^\* LIST \(([^)]*)\) "/" ("[^"]*"|\S+)(?: (.*))?$')
+
+
+def xlisting(lines):
+    """{name: (set of attributes, extended data or None)} from LIST lines;
+    STATUS lines are returned separately as {name: raw items}."""
+    out, status = {}, {}
+    for line in lines:
+        if line.startswith(b"* STATUS "):
+            m = re.match(rb'^\* STATUS ("[^"]*"|\S+) \((.*)\)$', line)
+            assert m, line
+            status[m.group(1).strip(b'"').decode()] = m.group(2).decode()
+            continue
+        m = XLIST_LINE.match(line)
+        assert m, "not a LIST line: %r" % line
+        name = m.group(2).strip(b'"').decode()
+        assert name not in out, "%s listed twice" % name
+        out[name] = (set(m.group(1).decode().split()),
+                     m.group(3).decode() if m.group(3) else None)
+    return out, status
+
+
+def attrs(lines):
+    return {k: v[0] for k, v in xlisting(lines)[0].items()}
+
+
+def test_create_special_use(server):
+    c = login(server)
+    caps = capabilities(c)
+    # RFC 6154 3: a server with both functions advertises both strings.
+    assert b"CREATE-SPECIAL-USE" in caps and b"SPECIAL-USE" in caps
+    c.ok("CREATE Old (USE (\\Archive))")
+    # RFC 6154 5.3 example.
+    c.ok("CREATE MySpecial (USE (\\Drafts \\Sent))")
+    untagged, tagged = c.command("CREATE Everything (USE (\\All))")
+    assert b" NO [USEATTR] " in tagged, tagged
+    expect(c, "CREATE Odd (USE (\\Whatever))", "NO", "USEATTR")
+    # ... and then the mailbox MUST NOT be created.
+    assert c.ok('LIST "" Everything') == [] and c.ok('LIST "" Odd') == []
+    expect(c, "CREATE Bad (USE \\Archive)", "BAD")
+    expect(c, "CREATE Bad (COLOR (red))", "BAD")
+    expect(c, "CREATE Bad (USE (Archive))", "BAD")
+    expect(c, "CREATE Bad ()", "BAD")
+    c.ok("CREATE Plain (USE ())")
+    got = attrs(c.ok('LIST "" "*"'))
+    assert "\\Archive" in got["Old"]
+    assert {"\\Drafts", "\\Sent"} <= got["MySpecial"]
+    assert not got["Plain"] & {"\\Archive", "\\Drafts", "\\Sent"}
+    # RFC 6154 5.2: LIST (SPECIAL-USE) lists only special-use mailboxes.
+    got = attrs(c.ok('LIST (SPECIAL-USE) "" "*"'))
+    assert set(got) == {"Drafts", "Sent", "Trash", "Junk", "Archive", "Old",
+                        "MySpecial"}, got
+    got = attrs(c.ok('LIST "" "%" RETURN (SPECIAL-USE)'))
+    assert "\\Sent" in got["Sent"] and "\\Drafts" in got["MySpecial"]
+    assert "Plain" in got
+
+
+# ---- LIST-EXTENDED (RFC 5258) and LIST-STATUS (RFC 5819) ----
+
+RFC5258_BOXES = ["Fruit", "Fruit/Apple", "Fruit/Banana", "Tofu", "Vegetable",
+                 "Vegetable/Broccoli", "Vegetable/Corn"]
+RFC5258_NAMES = set(RFC5258_BOXES) | {"Fruit/Peach", "INBOX"}
+
+
+def rfc5258_hierarchy(c):
+    for name in RFC5258_BOXES:
+        c.ok("CREATE " + name)
+    # Example 2's subscriptions; Fruit/Peach is subscribed, not existing.
+    for name in ("INBOX", "Fruit/Banana", "Fruit/Peach", "Vegetable",
+                 "Vegetable/Broccoli"):
+        c.ok("SUBSCRIBE " + name)
+
+
+def only(lines, names=RFC5258_NAMES):
+    got, status = xlisting(lines)
+    return {k: v for k, v in got.items() if k in names}, status
+
+
+def test_list_extended_rfc5258_examples(server):
+    c = login(server)
+    caps = capabilities(c)
+    assert b"LIST-EXTENDED" in caps and b"LIST-STATUS" in caps
+    rfc5258_hierarchy(c)
+
+    # Example 2: LIST (SUBSCRIBED) "" "*".
+    got, _ = only(c.ok('LIST (SUBSCRIBED) "" "*"'))
+    assert set(got) == {"INBOX", "Fruit/Banana", "Fruit/Peach", "Vegetable",
+                        "Vegetable/Broccoli"}
+    for name, (a, ext) in got.items():
+        assert "\\Subscribed" in a and ext is None, (name, a)
+    assert "\\NonExistent" in got["Fruit/Peach"][0]
+    assert "\\NonExistent" not in got["Vegetable"][0]
+
+    # Example 3: RETURN (CHILDREN) with "%".
+    got, _ = only(c.ok('LIST () "" "%" RETURN (CHILDREN)'))
+    assert set(got) == {"INBOX", "Fruit", "Tofu", "Vegetable"}
+    assert "\\HasChildren" in got["Fruit"][0]
+    assert "\\HasNoChildren" in got["Tofu"][0]
+    assert "\\HasChildren" in got["Vegetable"][0]
+
+    # Example 4: REMOTE (no remote mailboxes here, so as example 3).
+    got2, _ = only(c.ok('LIST (REMOTE) "" "%" RETURN (CHILDREN)'))
+    assert got2 == got
+
+    # Example 5: (REMOTE SUBSCRIBED) is the same as (SUBSCRIBED).
+    a, _ = only(c.ok('LIST (REMOTE SUBSCRIBED) "" "*"'))
+    b, _ = only(c.ok('LIST (SUBSCRIBED) "" "*"'))
+    assert a == b
+
+    # Example 6: RETURN (SUBSCRIBED) lists existing mailboxes only.
+    got, _ = only(c.ok('LIST (REMOTE) "" "*" RETURN (SUBSCRIBED)'))
+    assert set(got) == set(RFC5258_BOXES) | {"INBOX"}
+    subscribed = {n for n, (a, _) in got.items() if "\\Subscribed" in a}
+    assert subscribed == {"INBOX", "Fruit/Banana", "Vegetable",
+                          "Vegetable/Broccoli"}
+
+    # Example 7: several patterns, one response per name.
+    got, _ = xlisting(c.ok('LIST "" ("INBOX" "Fruit/%" "Fruit/Apple")'))
+    assert set(got) == {"INBOX", "Fruit/Apple", "Fruit/Banana"}
+
+    # RFC 5258 3: in an extended LIST the empty pattern is no request for
+    # the delimiter, it is ignored.
+    assert c.ok('LIST () "" ""') == []
+    got, _ = xlisting(c.ok('LIST "" ("" "Tofu")'))
+    assert set(got) == {"Tofu"}
+
+
+def test_list_extended_recursivematch(server):
+    """RFC 5258 example 8 and 9 hierarchies."""
+    c = login(server)
+    for name in ("Foo", "Foo/Bar", "Foo/Baz", "Moo"):
+        c.ok("CREATE " + name)
+    # (INBOX is subscribed from the start; leave it out.)
+    names = {"Foo", "Foo/Bar", "Foo/Baz", "Moo"}
+    # 8A: only Foo/Baz subscribed.
+    c.ok("SUBSCRIBE Foo/Baz")
+    got, _ = only(c.ok('LIST (SUBSCRIBED) "" "*"'), names)
+    assert set(got) == {"Foo/Baz"}
+    assert only(c.ok('LIST (SUBSCRIBED) "" "%"'), names)[0] == {}
+    got, _ = only(c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"'), names)
+    assert set(got) == {"Foo"}
+    assert "\\Subscribed" not in got["Foo"][0]
+    assert got["Foo"][1] == '("CHILDINFO" ("SUBSCRIBED"))'
+    # 8A1: Foo subscribed too.
+    c.ok("SUBSCRIBE Foo")
+    got, _ = only(c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"'), names)
+    assert "\\Subscribed" in got["Foo"][0]
+    assert got["Foo"][1] == '("CHILDINFO" ("SUBSCRIBED"))'
+    # 8C: only Foo and Moo subscribed: no CHILDINFO.
+    c.ok("UNSUBSCRIBE Foo/Baz")
+    c.ok("SUBSCRIBE Moo")
+    got, _ = only(c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" "%" '
+                       'RETURN (CHILDREN)'), names)
+    assert set(got) == {"Foo", "Moo"}
+    assert got["Foo"] == ({"\\HasChildren", "\\Subscribed"}, None)
+    assert got["Moo"] == ({"\\HasNoChildren", "\\Subscribed"}, None)
+    # 8B: nothing below subscribed, Foo unsubscribed: nothing.
+    c.ok("UNSUBSCRIBE Foo")
+    c.ok("UNSUBSCRIBE Moo")
+    assert only(c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" "%"'), names)[0] == {}
+    # RECURSIVEMATCH alone (or with REMOTE) is BAD (RFC 5258 3.1).
+    expect(c, 'LIST (RECURSIVEMATCH) "" "%"', "BAD")
+    expect(c, 'LIST (REMOTE RECURSIVEMATCH) "" "%"', "BAD")
+    # Unknown options are BAD (RFC 5258 3).
+    expect(c, 'LIST (BOGUS) "" "%"', "BAD")
+    expect(c, 'LIST "" "%" RETURN (BOGUS)', "BAD")
+    expect(c, 'LIST "" "%" RETURN (STATUS)', "BAD")
+    expect(c, 'LIST "" "%" RETURN (STATUS (BOGUS))', "BAD")
+    expect(c, 'LIST "" "%" RETURN', "BAD")
+    # An option given twice counts once.
+    c.ok('LIST (SUBSCRIBED SUBSCRIBED) "" "%" RETURN (CHILDREN CHILDREN)')
+
+
+def test_list_extended_example9_childinfo(server):
+    c = login(server)
+    for name in ("foo2", "foo2/bar1", "foo2/bar2", "baz2", "baz2/bar2",
+                 "baz2/bar22", "baz2/bar222", "eps2", "eps2/mamba"):
+        c.ok("CREATE " + name)
+    for name in ("foo2/bar1", "foo2/bar2", "baz2/bar2", "baz2/bar22",
+                 "baz2/bar222", "eps2", "eps2/mamba", "qux2/bar2"):
+        c.ok("SUBSCRIBE " + name)
+    got, _ = xlisting(c.ok('LIST (RECURSIVEMATCH SUBSCRIBED) "" "*2"'))
+    ci = '("CHILDINFO" ("SUBSCRIBED"))'
+    # Exactly the response of RFC 5258 example 9 (redundant CHILDINFO
+    # suppressed, as section 3.5 asks).
+    assert {k: v[1] for k, v in got.items()} == {
+        "foo2": ci, "foo2/bar2": None, "baz2/bar2": None,
+        "baz2/bar22": None, "baz2/bar222": None, "eps2": ci,
+        "qux2/bar2": None}
+    assert "\\Subscribed" not in got["foo2"][0]
+    assert "\\Subscribed" in got["eps2"][0]
+    assert "\\NonExistent" in got["qux2/bar2"][0]
+    # Example 10 a3: the CHILDINFO does not imply \HasChildren.
+    c.ok("CREATE foo")
+    c.ok("SUBSCRIBE foo/bar")
+    got, _ = xlisting(c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" foo '
+                           'RETURN (CHILDREN)'))
+    assert got == {"foo": ({"\\HasNoChildren"}, ci)}
+    got, _ = xlisting(c.ok('LIST (SUBSCRIBED) "" "foo/*"'))
+    assert got == {"foo/bar": ({"\\Subscribed", "\\NonExistent",
+                                "\\HasNoChildren"}, None)}
+
+
+def test_list_status(server):
+    c = login(server)
+    c.ok("CREATE foo")
+    c.ok("CREATE bar/baz")
+    for i in range(3):
+        append(c, MESSAGE, "foo")
+    append(c, MESSAGE, "INBOX")
+    c.ok("SELECT foo")
+    c.ok("STORE 1 +FLAGS (\\Seen)")
+    c.ok("UNSELECT")
+    # RFC 5819 3, first example (names differ: our delimiter is "/").
+    lines = c.ok('LIST "" % RETURN (STATUS (MESSAGES UNSEEN))')
+    got, status = xlisting(lines)
+    assert status["INBOX"] == "MESSAGES 1 UNSEEN 1"
+    assert status["foo"] == "MESSAGES 3 UNSEEN 2"
+    assert status["Drafts"] == "MESSAGES 0 UNSEEN 0"
+    # Each STATUS comes right after its LIST line.
+    for i, line in enumerate(lines):
+        if line.startswith(b"* STATUS "):
+            name = line.split(b" ")[2]
+            assert lines[i - 1].endswith(b" " + name), (lines[i - 1], line)
+    # The other status items, SIZE and APPENDLIMIT included.
+    _, status = xlisting(c.ok('LIST "" foo RETURN (STATUS (UIDNEXT SIZE '
+                              'APPENDLIMIT))'))
+    assert status == {"foo": "UIDNEXT 4 SIZE %d APPENDLIMIT 67108864"
+                      % (3 * len(MESSAGE))}
+    # A \Noselect mailbox gets no STATUS (RFC 5819 3 "bar").
+    c.ok("DELETE bar")
+    got, status = xlisting(c.ok('LIST "" bar RETURN (STATUS (MESSAGES))'))
+    assert "\\Noselect" in got["bar"][0] and "bar" not in status
+    # RFC 5819 3, second example: a RECURSIVEMATCH parent that does not
+    # meet the criteria gets no STATUS.
+    c.ok("SUBSCRIBE INBOX")
+    c.ok("SUBSCRIBE foo/sub")
+    got, status = xlisting(c.ok('LIST (SUBSCRIBED RECURSIVEMATCH) "" % '
+                                'RETURN (STATUS (MESSAGES))'))
+    assert got["foo"][1] == '("CHILDINFO" ("SUBSCRIBED"))'
+    assert status.get("INBOX") == "MESSAGES 1" and "foo" not in status
+
+
+def test_list_extended_utf8(server):
+    c = login(server)
+    c.ok("ENABLE UTF8=ACCEPT")
+    c.ok(b'CREATE "' + CAFE + b'"')
+    append(c, MESSAGE, b'"' + CAFE + b'"')
+    lines = c.ok(b'LIST "" ("Caf%" "Tofu") RETURN (STATUS (MESSAGES))')
+    assert lines == [b'* LIST (\\HasNoChildren) "/" "' + CAFE + b'"',
+                     b'* STATUS "' + CAFE + b'" (MESSAGES 1)']
+
+
+# ---- An Apple-Mail-like session ----
+
+def counts(items):
+    words = items.split()
+    d = dict(zip(words[::2], map(int, words[1::2])))
+    return d["MESSAGES"], d["UNSEEN"], d["UIDNEXT"]
+
+
+def test_apple_mail_like_flow(server):
+    """What Apple Mail does on connect: ID, the special-use folders, one
+    LIST-EXTENDED with STATUS for the whole tree, then one connection per
+    watched folder sitting in IDLE while mail arrives in each of them."""
+    folders = ["Work", "Work/Projects", "Lists", "Lists/dev", "Family",
+               "Receipts", "Travel", "Newsletters"]
+    setup = login(server, tls=True)
+    for name in folders:
+        setup.ok("CREATE " + name)
+    setup.ok("CREATE Later (USE (\\Archive))")
+
+    main = login(server, tls=True)
+    main.ok('ID ("name" "Mail" "version" "16.0" "os" "macOS")')
+    caps = capabilities(main)
+    for cap in (b"LIST-EXTENDED", b"LIST-STATUS", b"SPECIAL-USE", b"IDLE",
+                b"UIDPLUS", b"MOVE"):
+        assert cap in caps, cap
+    assert main.ok('LIST "" ""') == [b'* LIST (\\Noselect) "/" ""']
+    special = attrs(main.ok('LIST (SPECIAL-USE) "" "*"'))
+    assert "\\Sent" in special["Sent"] and "\\Archive" in special["Later"]
+    assert "Work" not in special
+    tree = 'LIST "" "*" RETURN (CHILDREN SPECIAL-USE STATUS (MESSAGES ' \
+           'UNSEEN UIDNEXT UIDVALIDITY))'
+    got, status = xlisting(main.ok(tree))
+    assert set(folders) <= set(got) and "INBOX" in got
+    assert "\\HasChildren" in got["Work"][0]
+    for name in folders:
+        assert counts(status[name]) == (0, 0, 1), (name, status)
+
+    # One IDLE connection per folder.
+    watched = ["INBOX"] + folders[:5]
+    idlers = []
+    for name in watched:
+        c = login(server)
+        c.ok('SELECT "%s"' % name)
+        c.send(b"idle IDLE\r\n")
+        assert c.line().startswith(b"+ ")
+        idlers.append(c)
+    # Mail arrives everywhere (as a filter or another client would file it).
+    for i, name in enumerate(watched):
+        for _ in range(i + 1):
+            append(setup, MESSAGE, '"%s"' % name)
+    for i, c in enumerate(idlers):
+        c.sock.settimeout(10)
+        seen = []
+        while b"* %d EXISTS" % (i + 1) not in seen:
+            seen.append(c.response())
+        c.send(b"DONE\r\n")
+        _, tagged = c.read_until_tagged("idle")
+        assert tagged.startswith(b"idle OK"), tagged
+    # The main connection's next refresh sees every count.
+    _, status = xlisting(main.ok(tree))
+    for i, name in enumerate(watched):
+        assert counts(status[name]) == (i + 1, i + 1, i + 2), status[name]
+    assert counts(status["Travel"]) == (0, 0, 1)
