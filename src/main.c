@@ -13,6 +13,13 @@ static const struct {
 	{ "user", cli_user, "add, delete, list accounts, set passwords" },
 	{ "deliver", cli_deliver, "store one message from stdin (an LDA for MTAs)" },
 	{ "check", cli_check, "verify the store and repair orphans" },
+	{ "import", cli_import, "import a Maildir tree or an mbox file" },
+	{ "export", cli_export, "export a user's mail as Maildir or mbox" },
+	{ "status", cli_status, "show a running server's counters" },
+	{ "sample-config", cli_sample_config,
+	  "print a quire.conf listing every setting" },
+	{ "acl", cli_acl, "show or change the access control list of a mailbox" },
+	{ "quota", cli_quota, "show or set a user's quota" },
 };
 
 static void usage(FILE *out)

@@ -40,5 +40,11 @@ int cli_serve(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_deliver(int argc, char **argv);
 int cli_check(int argc, char **argv);
+int cli_status(int argc, char **argv);
+int cli_import(int argc, char **argv);
+int cli_export(int argc, char **argv);
+int cli_sample_config(int argc, char **argv);
+int cli_acl(int argc, char **argv);
+int cli_quota(int argc, char **argv);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "store/store.h"
 
 static const char *find_config_file(int argc, char **argv)
 {
@@ -54,6 +55,14 @@ int cli_parse_common(int argc, char **argv, struct cli_args *args)
 	enum log_level level;
 	if (log_level_parse(args->cfg.log_level, &level) == 0)
 		log_set_level(level);
+	/* Every subcommand that opens the store enforces the same policy;
+	 * set once, before any thread starts. */
+	struct store_policy policy = {
+		.admin_user = args->cfg.admin_user,
+		.quota_storage = args->cfg.quota_storage,
+		.quota_messages = args->cfg.quota_messages,
+	};
+	store_set_policy(&policy);
 	return 0;
 }
 

@@ -68,6 +68,18 @@ static const char *check_listen(const char *value)
 	return NULL;
 }
 
+/* As check_listen, or an absolute path for a Unix socket (the form
+ * Postfix's lmtp:unix:/path uses). */
+static const char *check_listen_or_path(const char *value)
+{
+	if (value[0] == '/')
+		return NULL;
+	const char *why = check_listen(value);
+	return why == NULL ? NULL :
+		"expected HOST:PORT, [IPV6]:PORT, /path/to/socket or \"\" "
+		"to disable";
+}
+
 #define OFF(field) offsetof(struct config, field)
 #define KIB 1024ULL
 #define MIB (1024ULL * 1024)
@@ -128,6 +140,38 @@ static const struct setting settings[] = {
 	{ NULL, "max_connections_per_ip", SETTING_UNSIGNED,
 	  OFF(max_connections_per_ip), "256", 1, 10000000, NULL,
 	  "connections from one source address" },
+
+	{ "Delivery (LMTP, RFC 2033)", "lmtp_listen", SETTING_STRING,
+	  OFF(lmtp_listen), "", 0, 0, check_listen_or_path,
+	  "address or Unix socket path for LMTP from the MTA "
+	  "(\"\" disables)" },
+	{ NULL, "lmtp_max_message_size", SETTING_U64,
+	  OFF(lmtp_max_message_size), "64M", 1024, 1024 * GIB, NULL,
+	  "largest message accepted over LMTP (announced as SIZE)" },
+	{ NULL, "lmtp_detail_delivery", SETTING_BOOL,
+	  OFF(lmtp_detail_delivery), "yes", 0, 0, NULL,
+	  "deliver user+box@domain to the user's mailbox box when it exists" },
+	{ NULL, "lmtp_quota_permanent", SETTING_BOOL,
+	  OFF(lmtp_quota_permanent), "no", 0, 0, NULL,
+	  "reject over-quota recipients permanently (552) instead of "
+	  "temporarily (452)" },
+
+	{ "Observability", "metrics_listen", SETTING_STRING,
+	  OFF(metrics_listen), "", 0, 0, check_listen,
+	  "address of the HTTP endpoint serving Prometheus metrics at "
+	  "/metrics (\"\" disables)" },
+
+	{ "Access control and quota", "admin_user", SETTING_STRING,
+	  OFF(admin_user), "", 0, 0, NULL,
+	  "account that may set quotas (SETQUOTA) and administers the "
+	  "Shared/ mailboxes (\"\" = none)" },
+	{ NULL, "quota_storage", SETTING_U64, OFF(quota_storage), "0", 0,
+	  UINT64_MAX / 2, NULL,
+	  "default storage limit per user, in bytes (K/M/G suffixes; "
+	  "0 = unlimited)" },
+	{ NULL, "quota_messages", SETTING_U64, OFF(quota_messages), "0", 0,
+	  UINT64_MAX / 2, NULL,
+	  "default limit on the number of messages per user (0 = unlimited)" },
 
 	{ "Authentication throttling", "auth_max_failures", SETTING_UNSIGNED,
 	  OFF(auth_max_failures), "3", 1, 1000, NULL,

@@ -50,6 +50,19 @@ struct config {
 	unsigned auth_fail_delay_max_ms; /* cap: 15000 */
 	unsigned auth_lockout_failures;  /* per source address: 20 */
 	unsigned auth_lockout_seconds;   /* 300 */
+	/* delivery (LMTP, RFC 2033) */
+	char *lmtp_listen;         /* "" (off), HOST:PORT or /path/to/socket */
+	uint64_t lmtp_max_message_size; /* 67108864, announced as SIZE */
+	bool lmtp_detail_delivery; /* user+box@ delivers to box if it exists */
+	bool lmtp_quota_permanent; /* over quota: 552 5.2.2, else 452 4.2.2 */
+
+	/* observability */
+	char *metrics_listen;      /* "" (off) or HOST:PORT: Prometheus text */
+
+	/* access control and quota (RFC 4314, RFC 9208) */
+	char *admin_user;          /* "" = none; may SETQUOTA, owns Shared/ */
+	uint64_t quota_storage;    /* default per-user limit, bytes; 0 = none */
+	uint64_t quota_messages;   /* default per-user limit; 0 = none */
 	/* Treat loopback peers as non-loopback for plaintext_auth=loopback (tests
 	 * of LOGINDISABLED without a second address). */
 	bool loopback_is_insecure;

@@ -3,6 +3,7 @@
 #include "imap/cmd-mailbox.h"
 #include "imap/list-options.h"
 #include "imap/mailbox-name.h"
+#include "imap/objectid.h"
 #include "store/store.h"
 
 /* The special uses a mailbox can be created with: \All and \Flagged
@@ -83,6 +84,20 @@ bool cmd_create(struct command *cmd)
 	/* The store creates missing superior names (RFC 3501 6.3.3 SHOULD). */
 	int r = store_mailbox_create(st, s->user_id, buf_cstr(&name), use, NULL,
 				     &error);
+	/* RFC 8474 4.1: OK [MAILBOXID (id)] on every successful CREATE. */
+	struct store_mailbox created;
+	if (r == STORE_OK &&
+	    store_mailbox_lookup(st, s->user_id, buf_cstr(&name), &created,
+				 &error) == STORE_OK) {
+		struct buf code = BUF_INIT;
+		buf_append_str(&code, "MAILBOXID (");
+		objectid_mailbox(created.uidvalidity, &code);
+		buf_append_char(&code, ')');
+		buf_free(&name);
+		command_ok(cmd, buf_cstr(&code), "CREATE completed");
+		buf_free(&code);
+		return true;
+	}
 	buf_free(&name);
 	if (r == STORE_EALREADYEXISTS)
 		return command_no(cmd, "ALREADYEXISTS", "Mailbox already exists");

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "core/log.h"
+#include "imap/cmd-acl.h"
 #include "imap/cmd-mailbox.h"
 #include "imap/session-private.h"
 
@@ -26,22 +27,30 @@ static const struct command_def command_table[] = {
 	{ "COPY", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_copy },
 	{ "CREATE", AUTHED, 0, cmd_create },
 	{ "DELETE", AUTHED, 0, cmd_delete },
+	{ "DELETEACL", AUTHED, 0, cmd_deleteacl },
 	{ "ENABLE", SESSION_AUTHENTICATED, 0, cmd_enable },
 	{ "EXAMINE", AUTHED, 0, cmd_examine },
 	{ "EXPUNGE", SELECTED, 0, cmd_expunge },
 	{ "FETCH", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_fetch },
+	{ "GETACL", AUTHED, 0, cmd_getacl },
+	{ "GETQUOTA", AUTHED, 0, cmd_getquota },
+	{ "GETQUOTAROOT", AUTHED, 0, cmd_getquotaroot },
 	{ "ID", ANY_STATE, 0, cmd_id },
 	{ "IDLE", AUTHED, 0, cmd_idle },
 	{ "LIST", AUTHED, 0, cmd_list },
+	{ "LISTRIGHTS", AUTHED, 0, cmd_listrights },
 	{ "LOGIN", NOT_AUTH, 0, cmd_login },
 	{ "LOGOUT", ANY_STATE, 0, cmd_logout },
 	{ "LSUB", AUTHED, 0, cmd_lsub },
 	{ "MOVE", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_move },
+	{ "MYRIGHTS", AUTHED, 0, cmd_myrights },
 	{ "NAMESPACE", AUTHED, 0, cmd_namespace },
 	{ "NOOP", ANY_STATE, 0, cmd_noop },
 	{ "RENAME", AUTHED, 0, cmd_rename },
 	{ "SEARCH", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_search },
 	{ "SELECT", AUTHED, 0, cmd_select },
+	{ "SETACL", AUTHED, 0, cmd_setacl },
+	{ "SETQUOTA", AUTHED, 0, cmd_setquota },
 	{ "SORT", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_sort },
 	{ "STARTTLS", NOT_AUTH, 0, cmd_starttls },
 	{ "STATUS", AUTHED, 0, cmd_status },

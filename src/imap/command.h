@@ -12,6 +12,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "imap/parser.h"
 #include "imap/session.h"
@@ -53,6 +54,8 @@ struct command {
 	void *ctx;
 	void (*ctx_free)(void *ctx);
 	bool finished;
+	/* Monotonic start time, for the per-command latency metric. */
+	uint64_t start_usec;
 };
 
 /* Finds a command by full name (already uppercased), or NULL. */

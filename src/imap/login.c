@@ -10,6 +10,7 @@
 #include "core/log.h"
 #include "imap/capability.h"
 #include "imap/imap-server.h"
+#include "metrics/metrics.h"
 #include "net/conn.h"
 #include "net/worker.h"
 #include "store/store.h"
@@ -34,6 +35,7 @@ bool login_succeed(struct command *cmd, const char *user, const char *mech)
 	if (session_login(s, user) < 0)
 		return login_fail(cmd, user, mech, "account vanished");
 	auth_throttle_success(imap_server_throttle(), conn_peer_ip(s->conn));
+	metrics_login(true);
 	log_info(session_id(s), "login user=%s mech=%s%s%s", s->user, mech,
 		 conn_is_tls(s->conn) ? " tls=" : "",
 		 conn_is_tls(s->conn) && conn_tls_version(s->conn) ?
@@ -74,6 +76,7 @@ bool login_fail(struct command *cmd, const char *user, const char *mech,
 					       conn_peer_ip(s->conn), time(NULL));
 
 	s->auth_failures++;
+	metrics_login(false);
 	log_info(session_id(s), "login failed user=%s mech=%s: %s",
 		 user != NULL ? user : "?", mech, reason);
 	if (delay == 0)

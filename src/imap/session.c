@@ -8,12 +8,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <time.h>
+
 #include "core/log.h"
 #include "imap/capability.h"
 #include "imap/command.h"
 #include "imap/imap-server.h"
 #include "imap/session-private.h"
 #include "imap/view.h"
+#include "metrics/metrics.h"
 #include "net/conn.h"
 #include "net/worker.h"
 #include "store/store.h"
@@ -73,8 +76,14 @@ bool session_plaintext_allowed(const struct session *s)
 
 struct store *session_store(struct session *s)
 {
-	(void)s;
-	return imap_server_store();
+	struct store *st = imap_server_store();
+
+	/* The thread's handle serves all its sessions: every use acts as
+	 * this session's user, whose ACL rights the store checks (0 before
+	 * login, when only accounts are read). */
+	if (st != NULL)
+		store_set_actor(st, s->user_id);
+	return st;
 }
 
 int session_login(struct session *s, const char *user)
@@ -125,6 +134,31 @@ void session_sync_updates(struct session *s, struct command *cmd)
 	mailbox_view_sync(s, allow_expunge);
 }
 
+static uint64_t monotonic_usec(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000u + (uint64_t)ts.tv_nsec / 1000u;
+}
+
+/* Keeps the metrics gauges of connections by state in step with the
+ * session, from one place rather than from every command that moves it. */
+static void session_metrics_sync(struct session *s, bool closing)
+{
+	enum metrics_state now = METRICS_STATE_NONE;
+	if (!closing) {
+		now = s->state == SESSION_SELECTED ? METRICS_STATE_SELECTED :
+		      s->state == SESSION_NOT_AUTHENTICATED ? METRICS_STATE_NOTAUTH :
+		      METRICS_STATE_AUTH;
+		if (s->state == SESSION_LOGOUT)
+			now = (enum metrics_state)s->metrics_state;
+	}
+	if ((int)now != s->metrics_state) {
+		metrics_session_state((enum metrics_state)s->metrics_state, now);
+		s->metrics_state = (int)now;
+	}
+}
+
 static void command_free(struct command *cmd)
 {
 	if (cmd->ctx_free != NULL)
@@ -138,8 +172,12 @@ static void session_command_end(struct session *s)
 {
 	struct command *cmd = s->cmd;
 	s->cmd = NULL;
-	if (cmd != NULL)
-		command_free(cmd);
+	if (cmd == NULL)
+		return;
+	metrics_command_done(cmd->def != NULL ? cmd->def->name : "UNKNOWN",
+			     monotonic_usec() - cmd->start_usec);
+	command_free(cmd);
+	session_metrics_sync(s, false);
 }
 
 /* Runs one parsed command from the table. */
@@ -152,6 +190,7 @@ static void session_dispatch(struct session *s, struct imap_command *parsed)
 	cmd->args = parsed->cmd_args;
 	cmd->args_count = parsed->cmd_args_count;
 	cmd->def = command_find(parsed->full_name);
+	cmd->start_usec = monotonic_usec();
 	s->cmd = cmd;
 
 	bool done;
@@ -302,6 +341,7 @@ static void imap_on_open(struct conn *conn)
 	s->state = SESSION_NOT_AUTHENTICATED;
 	conn_set_data(conn, s);
 	conn_set_idle_timeout(conn, cfg->auth_timeout);
+	session_metrics_sync(s, false);
 	log_info(conn_session_id(conn), "connect from %s%s", conn_peer(conn),
 		 conn_is_tls(conn) ? " (TLS)" : "");
 	session_greet(s);
@@ -347,6 +387,8 @@ static void imap_on_close(struct conn *conn)
 	/* Closing also takes the session off its worker's change watchers:
 	 * a notification must never reach a freed session. */
 	mailbox_view_close(s);
+	session_metrics_sync(s, true);
+	metrics_bytes(conn_bytes_in(conn), conn_bytes_out(conn));
 	imap_parser_free(&s->parser);
 	free(s->user);
 	free(s);

@@ -7,8 +7,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/acl-rights.h"
 #include "core/log.h"
+#include "imap/mailbox-name.h"
 #include "imap/notify.h"
+#include "imap/objectid.h"
 #include "imap/seqset.h"
 #include "imap/session.h"
 #include "store/store.h"
@@ -100,7 +103,8 @@ void mailbox_view_write_flags(const struct mailbox_view *view, uint32_t seq,
 		buf_append_str(out, m->keywords);
 		first = false;
 	}
-	if (m->flags & VIEW_FLAG_RECENT) {
+	/* RFC 9051 E.12: IMAP4rev2 has no \Recent. */
+	if ((m->flags & VIEW_FLAG_RECENT) && !view->rev2) {
 		if (!first)
 			buf_append_char(out, ' ');
 		buf_append_str(out, "\\Recent");
@@ -155,13 +159,31 @@ static bool view_learn_keywords(struct mailbox_view *view, const char *list)
 static void view_write_flag_list(const struct mailbox_view *view,
 				 struct buf *out, bool permanent)
 {
-	buf_append_str(out, "\\Answered \\Flagged \\Deleted \\Seen \\Draft");
-	for (size_t i = 0; i < view->keyword_count; i++) {
+	/* RFC 4314 5.1.1: PERMANENTFLAGS shows only the flags the user's
+	 * rights allow to change (s: \Seen, t: \Deleted, w: the rest). */
+	uint32_t r = permanent ? view->rights : ACL_RIGHTS_ALL;
+	size_t start = out->len;
+
+	if (r & ACL_WRITE)
+		buf_append_str(out, " \\Answered \\Flagged");
+	if (r & ACL_DELETED)
+		buf_append_str(out, " \\Deleted");
+	if (r & ACL_SEEN)
+		buf_append_str(out, " \\Seen");
+	if (r & ACL_WRITE)
+		buf_append_str(out, " \\Draft");
+	for (size_t i = 0; (r & ACL_WRITE) && i < view->keyword_count; i++) {
 		buf_append_char(out, ' ');
 		buf_append_str(out, view->keywords[i]);
 	}
-	if (permanent)
+	if (permanent && (r & ACL_WRITE))
 		buf_append_str(out, " \\*");
+	/* drop the leading space */
+	if (out->len > start) {
+		memmove(out->data + start, out->data + start + 1,
+			out->len - start - 1);
+		buf_truncate(out, out->len - 1);
+	}
 }
 
 static void view_write_flags_responses(struct session *s)
@@ -250,11 +272,33 @@ static void view_write_select_responses(struct session *s, uint32_t uidnext)
 	}
 	view_write_flags_responses(s);
 	session_untagged(s, "%u EXISTS", view->count);
-	session_untagged(s, "%u RECENT", view->recent_count);
-	if (first_unseen != 0)
-		session_untagged(s, "OK [UNSEEN %u] First unseen", first_unseen);
+	/* RFC 9051 E.11, E.12: RECENT and UNSEEN are gone from IMAP4rev2. */
+	if (!view->rev2) {
+		session_untagged(s, "%u RECENT", view->recent_count);
+		if (first_unseen != 0)
+			session_untagged(s, "OK [UNSEEN %u] First unseen", first_unseen);
+	}
 	session_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", view->uidvalidity);
 	session_untagged(s, "OK [UIDNEXT %u] Predicted next UID", uidnext);
+	/* RFC 7162 3.1.2: always, not only after a CONDSTORE enabling
+	 * command (allowed; every mailbox here has modseqs, so never
+	 * NOMODSEQ). */
+	session_untagged(s, "OK [HIGHESTMODSEQ %llu] Highest",
+			 (unsigned long long)view->modseq);
+	struct buf line = BUF_INIT;
+	buf_append_str(&line, "* OK [MAILBOXID (");	/* RFC 8474 4.2 */
+	objectid_mailbox(view->uidvalidity, &line);
+	buf_append_str(&line, ")] Ok\r\n");
+	if (view->rev2) {
+		/* RFC 9051 6.3.2: SELECT returns a LIST response. The name
+		 * is what the client selected (names are stored as given,
+		 * INBOX canonical). */
+		buf_append_str(&line, "* LIST () \"/\" ");
+		mailbox_name_write(&line, view->name, strlen(view->name));
+		buf_append_str(&line, "\r\n");
+	}
+	session_write(s, line.data, line.len);
+	buf_free(&line);
 }
 
 int mailbox_view_open(struct session *s, const char *name, bool readonly,
@@ -277,6 +321,11 @@ int mailbox_view_open(struct session *s, const char *name, bool readonly,
 		*error_r = "Mailbox is not selectable";
 		return STORE_ECANNOT;
 	}
+	/* RFC 4314 5.2: READ-ONLY unless one of i, e or the shared flag
+	 * rights (s, w, t: every flag is shared) is granted. */
+	if ((mailbox.rights & (ACL_INSERT | ACL_EXPUNGE | ACL_SEEN |
+			       ACL_WRITE | ACL_DELETED)) == 0)
+		readonly = true;
 	/* RFC 3501 2.3.2: only one session sees a message as \Recent; a
 	 * read-write SELECT claims the new ones, EXAMINE only looks. */
 	first_recent = mailbox.first_recent_uid;
@@ -291,6 +340,8 @@ int mailbox_view_open(struct session *s, const char *name, bool readonly,
 	view->name = xstrdup(name);
 	view->uidvalidity = mailbox.uidvalidity;
 	view->readonly = readonly;
+	view->rights = mailbox.rights;
+	view->rev2 = s->enabled_rev2;
 	r = view_load(st, view, first_recent, error_r);
 	if (r != STORE_OK) {
 		mailbox_view_free(&view);
@@ -334,9 +385,26 @@ static void view_flush_expunges(struct session *s)
 	struct mailbox_view *view = s->view;
 	struct buf out = BUF_INIT;
 
-	for (uint32_t seq = view->count; seq >= 1; seq--) {
-		if (view->msgs[seq - 1].flags & VIEW_FLAG_EXPUNGED)
-			buf_printf(&out, "* %u EXPUNGE\r\n", seq);
+	if (s->enabled_qresync) {
+		/* RFC 7162 3.2.10.2: one VANISHED (no EARLIER) naming only
+		 * messages the client was told about. */
+		uint32_t *uids = xmalloc((view->expunged_count + 1) * sizeof(uint32_t));
+		size_t n = 0;
+		for (uint32_t i = 0; i < view->count; i++) {
+			if (view->msgs[i].flags & VIEW_FLAG_EXPUNGED)
+				uids[n++] = view->msgs[i].uid;
+		}
+		if (n > 0) {
+			buf_append_str(&out, "* VANISHED ");
+			seqset_format_array(&out, uids, n);
+			buf_append_str(&out, "\r\n");
+		}
+		free(uids);
+	} else {
+		for (uint32_t seq = view->count; seq >= 1; seq--) {
+			if (view->msgs[seq - 1].flags & VIEW_FLAG_EXPUNGED)
+				buf_printf(&out, "* %u EXPUNGE\r\n", seq);
+		}
 	}
 	view_compact(view);
 	session_write(s, out.data, out.len);
@@ -418,13 +486,37 @@ static uint32_t view_apply_changes(struct session *s,
 		struct view_msg *vm = &view->msgs[seq - 1];
 		if (vm->flags & VIEW_FLAG_EXPUNGED)
 			continue;
-		if ((vm->flags & STORE_FLAGS_ALL) != m->flags ||
-		    !str_equal_nullable(vm->keywords, m->keywords)) {
-			mailbox_view_set_flags(view, seq, m->flags, m->keywords, m->modseq);
+		bool flags_changed = (vm->flags & STORE_FLAGS_ALL) != m->flags ||
+				     !str_equal_nullable(vm->keywords, m->keywords);
+		/* RFC 7162 3.1.4.2: a CONDSTORE client hears of a new modseq
+		 * even when the flags ended where they were. */
+		bool modseq_changed = m->modseq > vm->modseq && s->enabled_condstore;
+		if (flags_changed || modseq_changed)
 			(*flag_uids)[(*flag_count)++] = m->uid;
-		}
+		mailbox_view_set_flags(view, seq, m->flags, m->keywords, m->modseq);
 	}
 	return added;
+}
+
+void mailbox_view_write_flag_update(const struct session *s, uint32_t seq,
+				    bool with_flags, struct buf *out)
+{
+	const struct view_msg *m = &s->view->msgs[seq - 1];
+	const char *sep = "";
+
+	buf_printf(out, "* %u FETCH (", seq);
+	if (s->enabled_condstore || s->enabled_rev2) {
+		buf_printf(out, "UID %u", m->uid);
+		sep = " ";
+	}
+	if (with_flags) {
+		buf_printf(out, "%sFLAGS ", sep);
+		mailbox_view_write_flags(s->view, seq, out);
+		sep = " ";
+	}
+	if (s->enabled_condstore)
+		buf_printf(out, "%sMODSEQ (%llu)", sep, (unsigned long long)m->modseq);
+	buf_append_str(out, ")\r\n");
 }
 
 static void view_write_flag_updates(struct session *s, const uint32_t *uids,
@@ -435,9 +527,7 @@ static void view_write_flag_updates(struct session *s, const uint32_t *uids,
 		uint32_t seq = mailbox_view_seq_of(s->view, uids[i]);
 		if (seq == 0)
 			continue;
-		buf_printf(&out, "* %u FETCH (FLAGS ", seq);
-		mailbox_view_write_flags(s->view, seq, &out);
-		buf_append_str(&out, ")\r\n");
+		mailbox_view_write_flag_update(s, seq, true, &out);
 	}
 	session_write(s, out.data, out.len);
 	buf_free(&out);
@@ -482,7 +572,7 @@ void mailbox_view_sync(struct session *s, bool allow_expunge)
 		view_flush_expunges(s);
 	if (added > 0) {
 		session_untagged(s, "%u EXISTS", view->count);
-		if (view->recent_count != old_recent)
+		if (view->recent_count != old_recent && !view->rev2)
 			session_untagged(s, "%u RECENT", view->recent_count);
 	}
 	view_write_flag_updates(s, flag_uids, flag_count);

@@ -212,11 +212,23 @@ static void end_header(struct parser *p, size_t body_offset,
 static void close_up_to(struct parser *p, struct mail_part *stop, size_t end,
 			uint32_t end_lineno)
 {
-	if (p->cur_in_header)
+	if (p->cur_in_header) {
+		/* The line break before a boundary belongs to the boundary
+		 * (RFC 2046 5.1.1), so an empty part can end before its own
+		 * header began: clamp, or the header size would wrap. */
+		if (end < p->cur->header_offset)
+			p->cur->header_offset = end;
 		end_header(p, end, end_lineno, true);
+	}
 	for (struct mail_part *part = p->cur; part != stop; part = part->parent) {
 		assert(part != NULL);
 		if (end <= part->body_offset) {
+			/* Likewise a header that ran into the boundary's line
+			 * break ends there, inside its parent. */
+			if (end < part->body_offset && end >= part->header_offset) {
+				part->header_size = end - part->header_offset;
+				part->body_offset = end;
+			}
 			part->body_size = 0;
 			part->body_lines = 0;
 		} else {

@@ -34,6 +34,8 @@ static void conn_run(struct conn *c, bool try_read);
 
 static const struct conn_ops *ops_of(const struct conn *c)
 {
+	if (c->listener->ops != NULL)
+		return c->listener->ops;
 	return server_ops(c->worker->server);
 }
 
@@ -96,6 +98,16 @@ unsigned conn_local_port(const struct conn *c)
 bool conn_is_implicit_tls_listener(const struct conn *c)
 {
 	return c->listener->implicit_tls;
+}
+
+uint64_t conn_bytes_in(const struct conn *c)
+{
+	return c->bytes_in;
+}
+
+uint64_t conn_bytes_out(const struct conn *c)
+{
+	return c->bytes_out;
 }
 
 bool conn_is_loopback(const struct conn *c)
@@ -699,7 +711,8 @@ void conn_accepted(struct worker *w, int fd, const struct listener *l,
 	snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", peer_ip);
 	unsigned port = addr->ss_family == AF_INET6 ?
 		ntohs(((const struct sockaddr_in6 *)addr)->sin6_port) :
-		ntohs(((const struct sockaddr_in *)addr)->sin_port);
+		addr->ss_family == AF_INET ?
+		ntohs(((const struct sockaddr_in *)addr)->sin_port) : 0;
 	snprintf(c->peer, sizeof(c->peer), strchr(peer_ip, ':') != NULL ?
 		 "[%s]:%u" : "%s:%u", peer_ip, port);
 

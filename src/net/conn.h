@@ -22,6 +22,7 @@
  */
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 
@@ -151,6 +152,11 @@ bool conn_is_implicit_tls_listener(const struct conn *conn);
 bool conn_is_loopback(const struct conn *conn);
 /* Short id unique within the process ("c7f3a2b1"), for log lines. */
 const char *conn_session_id(const struct conn *conn);
+
+/* Bytes read from and written to the socket so far (after TLS), e.g. for
+ * metrics in on_close. */
+uint64_t conn_bytes_in(const struct conn *conn);
+uint64_t conn_bytes_out(const struct conn *conn);
 
 /* Protocol state pointer; the network layer never touches it. */
 void conn_set_data(struct conn *conn, void *data);

@@ -6,6 +6,8 @@
 #include <netdb.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <sys/un.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -90,12 +92,50 @@ static int open_socket(const struct addrinfo *ai, const char *spec,
 	return fd;
 }
 
+/* An MTA on the same host (Postfix lmtp:unix:...) talks over a Unix
+ * socket. A leftover socket file from a previous run is replaced; any other
+ * kind of file is left alone and reported. */
+static int open_unix(struct listener *l, const char *name, const char *path,
+		     char **error_r)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	struct stat st;
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		listen_error(error_r, path, "path too long");
+		return -1;
+	}
+	memcpy(sun.sun_path, path, strlen(path) + 1);
+	if (lstat(path, &st) == 0) {
+		if (!S_ISSOCK(st.st_mode)) {
+			listen_error(error_r, path, "exists and is not a socket");
+			return -1;
+		}
+		unlink(path);
+	}
+	int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&sun, sizeof(sun)) != 0 ||
+	    chmod(path, 0666) != 0 || listen(fd, 511) != 0) {
+		listen_error(error_r, path, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
+	}
+	l->h.kind = NET_HANDLE_LISTENER;
+	l->fd = fd;
+	l->name = xstrdup(name);
+	l->unix_path = xstrdup(path);
+	log_info(NULL, "listening %s unix:%s", name, path);
+	return 0;
+}
+
 int listener_open(struct listener *l, const char *name, const char *spec,
 		  bool implicit_tls, char **error_r)
 {
 	char *host, *port;
 	memset(l, 0, sizeof(*l));
 	l->fd = -1;
+	if (spec[0] == '/')
+		return open_unix(l, name, spec, error_r);
 	if (parse_spec(spec, &host, &port) < 0) {
 		listen_error(error_r, spec,
 			     "expected host:port, [ipv6]:port or *:port");
@@ -145,6 +185,10 @@ void listener_close(struct listener *l)
 	if (l->fd >= 0)
 		close(l->fd);
 	l->fd = -1;
+	if (l->unix_path != NULL)
+		unlink(l->unix_path);
+	free(l->unix_path);
+	l->unix_path = NULL;
 	free(l->name);
 	l->name = NULL;
 }

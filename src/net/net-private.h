@@ -111,12 +111,17 @@ struct listener {
 	int fd;
 	bool implicit_tls;
 	unsigned port;
-	char *name; /* "imap" / "imaps" */
+	char *name; /* "imap" / "imaps" / "lmtp" / "metrics" */
+	/* NULL: the server's ops; else this listener's protocol (LMTP, ...) */
+	const struct conn_ops *ops;
+	char *unix_path; /* a Unix socket's path, removed on close; or NULL */
 };
 
 /*
- * Binds and listens on spec ("host:port", "[v6]:port", "*:port").
- * Returns 0 with *l filled, or -1 with "cannot listen on SPEC: reason".
+ * Binds and listens on spec ("host:port", "[v6]:port", "*:port", or an
+ * absolute path "/run/quire/lmtp" for a Unix socket, mode 0666, replacing a
+ * stale socket file). Returns 0 with *l filled, or -1 with "cannot listen
+ * on SPEC: reason".
  */
 int listener_open(struct listener *l, const char *name, const char *spec,
 		  bool implicit_tls, char **error_r);

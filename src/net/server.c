@@ -5,6 +5,7 @@
 #include "net/net-private.h"
 
 #include <arpa/inet.h>
+#include <assert.h>
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
@@ -18,6 +19,8 @@
 #include "core/log.h"
 
 #define IP_BUCKETS 1024
+/* imap, imaps, and server_add_listener's (lmtp, metrics, ...) */
+#define SERVER_MAX_LISTENERS 8
 #define ACCEPTS_PER_WAKEUP 16
 /* After EMFILE/ENFILE the listener is unwatched for this long: with a
  * level-triggered listener the loop would otherwise spin. */
@@ -44,7 +47,7 @@ struct server {
 	const struct conn_ops *ops;
 	struct server_limits limits;
 	struct tls_context *tls;
-	struct listener listeners[2];
+	struct listener listeners[SERVER_MAX_LISTENERS];
 	size_t listener_count;
 	int listener_of[2];       /* enum server_listener -> index, or -1 */
 	struct worker *workers;
@@ -180,10 +183,14 @@ static void peer_info(const struct sockaddr_storage *ss, char *ip, size_t size,
 			inet_ntop(AF_INET6, &s6->sin6_addr, ip, (socklen_t)size);
 			*loopback_r = IN6_IS_ADDR_LOOPBACK(&s6->sin6_addr);
 		}
-	} else {
+	} else if (ss->ss_family == AF_INET) {
 		const struct sockaddr_in *s4 = (const void *)ss;
 		inet_ntop(AF_INET, &s4->sin_addr, ip, (socklen_t)size);
 		*loopback_r = (ntohl(s4->sin_addr.s_addr) >> 24) == 127;
+	} else {
+		/* A Unix socket: a local peer, as trusted as loopback. */
+		snprintf(ip, size, "unix");
+		*loopback_r = true;
 	}
 }
 
@@ -193,8 +200,9 @@ static void refuse(const struct listener *l, int fd, const char *ip,
 	log_info(NULL, "refused connection from %s on %s: %s", ip, l->name,
 		 reason);
 	/* On the implicit TLS port a cleartext line would be garbage to the
-	 * client, so it only sees the close there. */
-	if (!l->implicit_tls) {
+	 * client, so it only sees the close there; the same for listeners of
+	 * other protocols, to which an IMAP line means nothing. */
+	if (!l->implicit_tls && l->ops == NULL) {
 		const char *line = per_ip ?
 			"* BYE Too many connections from your address\r\n" :
 			"* BYE [UNAVAILABLE] Server too busy, try later\r\n";
@@ -281,6 +289,34 @@ int server_watch_fd(struct server *s, int fd, server_watch_fn *cb, void *arg,
 
 /* ---- lifecycle ---------------------------------------------------------- */
 
+int server_add_listener(struct server *s, const char *name, const char *spec,
+			const struct conn_ops *ops, char **error_r)
+{
+	assert(ops != NULL);
+	if (s->listener_count == SERVER_MAX_LISTENERS) {
+		*error_r = xstrdup("too many listeners");
+		return -1;
+	}
+	struct listener *l = &s->listeners[s->listener_count];
+	if (listener_open(l, name, spec, false, error_r) < 0)
+		return -1;
+	l->ops = ops;
+	s->listener_count++;
+	/* Workers already exist (server_new made them): register it with
+	 * each, as worker_init did for the first listeners. */
+	for (unsigned i = 0; i < s->worker_count; i++) {
+		if (worker_epoll_add(&s->workers[i], l->fd,
+				     EPOLLIN | EPOLLEXCLUSIVE, &l->h) < 0) {
+			struct buf b = BUF_INIT;
+			buf_printf(&b, "cannot watch listener: %s",
+				   strerror(errno));
+			*error_r = buf_steal(&b);
+			return -1;
+		}
+	}
+	return 0;
+}
+
 static unsigned worker_count_for(const struct config *cfg)
 {
 	/* Mirrors config_worker_count(); computed here so the network layer
@@ -351,16 +387,34 @@ fail:
 
 static int signal_stop_fd = -1;
 
+/* The stop eventfd carries two counters: stops in the low 32 bits and
+ * SIGHUP reload requests above them, so one read tells both apart. */
+#define SIGNAL_RELOAD_UNIT ((uint64_t)1 << 32)
+
 static void on_stop_signal(int signo)
 {
-	(void)signo;
 	int saved = errno;
-	uint64_t one = 1;
+	uint64_t value = signo == SIGHUP ? SIGNAL_RELOAD_UNIT : 1;
 	if (signal_stop_fd >= 0) {
-		ssize_t n = write(signal_stop_fd, &one, sizeof(one));
+		ssize_t n = write(signal_stop_fd, &value, sizeof(value));
 		(void)n;
 	}
 	errno = saved;
+}
+
+/* SIGHUP: renewed certificates (e.g. from certbot) are picked up without
+ * dropping anyone; connections keep the TLS session they have. */
+static void server_reload(struct server *s)
+{
+	char *error = NULL;
+	if (s->tls == NULL)
+		return;
+	if (tls_context_reload(s->tls, &error) < 0) {
+		log_error(NULL, "SIGHUP: keeping the old TLS certificate: %s", error);
+		free(error);
+		return;
+	}
+	log_info(NULL, "SIGHUP: TLS certificate and key reloaded");
 }
 
 void server_stop(struct server *s)
@@ -385,6 +439,7 @@ static int start_workers(struct server *s)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	unsigned i;
 	int err = 0;
@@ -406,7 +461,7 @@ static int start_workers(struct server *s)
 
 int server_run(struct server *s)
 {
-	struct sigaction sa, old_term, old_int;
+	struct sigaction sa, old_term, old_int, old_hup;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
@@ -414,6 +469,7 @@ int server_run(struct server *s)
 	signal_stop_fd = s->stop_fd;
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGHUP, &sa, &old_hup);
 
 	int ret = start_workers(s);
 	if (ret == 0) {
@@ -422,8 +478,13 @@ int server_run(struct server *s)
 		for (;;) {
 			uint64_t value;
 			ssize_t n = read(s->stop_fd, &value, sizeof(value));
-			if (n == (ssize_t)sizeof(value) ||
-			    (n < 0 && errno != EINTR))
+			if (n < 0 && errno != EINTR)
+				break;
+			if (n != (ssize_t)sizeof(value))
+				continue;
+			if (value >= SIGNAL_RELOAD_UNIT)
+				server_reload(s);
+			if ((value & (SIGNAL_RELOAD_UNIT - 1)) != 0)
 				break;
 		}
 		log_info(NULL, "shutting down (%u connections)",
@@ -435,6 +496,7 @@ int server_run(struct server *s)
 	}
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	signal_stop_fd = -1;
 	return ret;
 }

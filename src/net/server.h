@@ -41,6 +41,18 @@ struct server *server_new(const struct config *cfg, const struct conn_ops *ops,
 			  char **error_r);
 
 /*
+ * Binds one more listener whose connections are served by ops instead of
+ * the server's (LMTP, the metrics endpoint). spec is "host:port" as above
+ * or an absolute path for a Unix socket (mode 0666, removed at
+ * server_free). Logs "listening NAME ADDRESS" like the others. Call after
+ * server_new and before server_run; ops must stay valid until server_free.
+ * Returns 0, or -1 with *error_r (caller frees).
+ */
+int server_add_listener(struct server *server, const char *name,
+			const char *spec, const struct conn_ops *ops,
+			char **error_r);
+
+/*
  * When running as root and username is non-empty: setgid, initgroups and
  * setuid to that user (after server_new bound the privileged ports).
  * Otherwise a no-op returning 0. Returns -1 with *error_r (caller frees) if

@@ -32,11 +32,28 @@
  * "INBOX" is case-insensitive and always stored as "INBOX", also as a prefix:
  * "inbox/child" is "INBOX/child".
  *
- * Room left for the next issues (schema already has them, see
- * sqlite/schema.c): per-mailbox ACL entries (RFC 4314, table `acl`),
- * per-user quota usage (RFC 9208, table `quota_usage`), FTS5 trigram index
- * for SEARCH (added by a later migration, table `fts`), and the parse cache
- * keyed by blob (table `blob_cache`, usable now through store_blob_cache_*).
+ * Access control (RFC 4314): every handle has an acting user, set with
+ * store_set_actor() (0, the default, is the system: delivery, the command
+ * line; it holds every right). Every function that touches a mailbox checks
+ * the actor's rights on it (see "Access control" below): a mailbox owner
+ * always holds all rights; anyone else gets what the mailbox's ACL grants.
+ * A mailbox on which the actor holds no right at all, or not the right an
+ * operation needs and not "l" either, answers exactly as a missing one
+ * (STORE_ENONEXISTENT, or STORE_ETRYCREATE as an APPEND/COPY target): no
+ * existence leak (RFC 4314 6). Lacking only the operation's right gives
+ * STORE_ENOPERM.
+ *
+ * Namespaces (RFC 2342): a user's own mailboxes are named as stored. Other
+ * users' mailboxes are named "Other Users/<owner>/<name>", and the
+ * mailboxes of the user named STORE_PUBLIC_USER "Shared/<name>"; every
+ * function taking (user_id, name) resolves those names, and
+ * store_mailbox_list lists them where the actor holds "l".
+ *
+ * Quota (RFC 9208): one quota root per user covering all mailboxes that
+ * user owns, whoever puts messages in them. Usage (bytes, messages) is kept
+ * by triggers on the messages table, so it changes in the same transaction
+ * as any insert or delete; a change that adds messages past a limit fails
+ * with STORE_EOVERQUOTA and stores nothing.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -53,10 +70,10 @@ enum store_error {
 	STORE_ENONEXISTENT,   /* NO [NONEXISTENT]: no such user/mailbox/message */
 	STORE_EALREADYEXISTS, /* NO [ALREADYEXISTS] */
 	STORE_ETRYCREATE,     /* NO [TRYCREATE]: destination mailbox missing */
-	STORE_EOVERQUOTA,     /* NO [OVERQUOTA] (quota issue, not yet returned) */
+	STORE_EOVERQUOTA,     /* NO [OVERQUOTA]: would exceed the owner's quota */
 	STORE_ECANNOT,        /* NO [CANNOT]: the operation breaks a rule */
 	STORE_EINVALID,       /* bad argument (name, keyword): BAD or NO */
-	STORE_ENOPERM,        /* NO [NOPERM] (ACL issue, not yet returned) */
+	STORE_ENOPERM,        /* NO [NOPERM]: the actor lacks an ACL right */
 	STORE_EUNAVAILABLE,   /* NO [UNAVAILABLE]: busy, I/O error, disk full */
 	STORE_ESERVERBUG,     /* NO [SERVERBUG]: corrupt data, internal error */
 };
@@ -180,6 +197,7 @@ struct store_mailbox {
 	uint64_t highestmodseq;
 	uint32_t first_recent_uid; /* see store_mailbox_claim_recent */
 	uint32_t attrs;            /* enum store_mailbox_attr (no HASCHILDREN) */
+	uint32_t rights;           /* the actor's enum acl_right bits on it */
 };
 
 /*
@@ -190,9 +208,10 @@ struct store_mailbox {
  */
 int store_mailbox_name_normalize(const char *name, struct buf *out);
 
-/* Looks a mailbox up by name (normalised as above). STORE_ENONEXISTENT if
- * there is none. A \Noselect mailbox is found (attrs says so): the caller
- * refuses SELECT of it. */
+/* Looks a mailbox up by name (normalised as above; other namespaces
+ * resolved). STORE_ENONEXISTENT if there is none or the actor holds no
+ * right on it; mailbox_r->rights says which it holds. A \Noselect mailbox
+ * is found (attrs says so): the caller refuses SELECT of it. */
 int store_mailbox_lookup(struct store *store, int64_t user_id,
 			 const char *name, struct store_mailbox *mailbox_r,
 			 const char **error_r);
@@ -274,6 +293,7 @@ struct store_mailbox_status {
 	uint32_t deleted;       /* messages with \Deleted */
 	uint64_t highestmodseq;
 	uint64_t size;          /* sum of message sizes (RFC 8438) */
+	uint64_t deleted_size;  /* sum of sizes with \Deleted (RFC 9208 4.1.4) */
 };
 
 /* STATUS (RFC 3501 6.3.10) of a mailbox by id. STORE_ENONEXISTENT. */
@@ -408,6 +428,25 @@ int store_changes_since(struct store *store, int64_t mailbox_id,
 			uint64_t since, struct store_changes *changes_r,
 			const char **error_r);
 void store_changes_free(struct store_changes *changes);
+
+/* ------------------------------------------------------------------------
+ * QRESYNC and OBJECTID helpers (RFC 7162, RFC 8474): store/sqlite/resync.c
+ */
+
+/*
+ * UIDs expunged from a mailbox with a tombstone modseq > since, ascending
+ * (RFC 7162 3.2.5.1 VANISHED (EARLIER), 3.2.6 UID FETCH VANISHED). Tombstones
+ * are never pruned, so the answer is exact for any since. *uids_r is
+ * caller-freed (NULL when none). STORE_ENONEXISTENT if the mailbox is gone.
+ */
+int store_expunged_since(struct store *store, int64_t mailbox_id,
+			 uint64_t since, uint32_t **uids_r, size_t *count_r,
+			 const char **error_r);
+
+/* The SHA-256 of a blob's contents (the content address; EMAILID is
+ * derived from it). STORE_ENONEXISTENT if the blob id is unknown. */
+int store_blob_sha256(struct store *store, int64_t blob_id,
+		      uint8_t sha256_r[32], const char **error_r);
 
 /* ------------------------------------------------------------------------
  * Message details and bodies (FETCH)
@@ -581,6 +620,127 @@ int store_check(struct store *store, bool repair, struct buf *report,
 		unsigned *problems_r, const char **error_r);
 
 /* ------------------------------------------------------------------------
+ * Access control (RFC 4314), namespaces (RFC 2342), quota (RFC 9208)
+ *
+ * Rights each function needs (bits of auth/acl-rights.h): lookup, get:
+ * any; create: k on the nearest existing parent (the owner needs none);
+ * delete: x; rename: x on the old name, k on the new parent, same owner;
+ * status, snapshot, changes, messages_get, keywords, claim_recent: r;
+ * append: i (flags kept only where s, w, t allow, RFC 4314 4); copy: r on
+ * the source, i on the target (flags as for append); move: also t and e on
+ * the source (RFC 6851 4.2); flags_update: s for \Seen, t for \Deleted, w
+ * for the others and keywords: flags the actor may not change are left as
+ * they are, and only a request that may change none is STORE_ENOPERM
+ * (RFC 4314 4: STORE SHOULD NOT fail if one flag may be changed);
+ * expunge: e; the ACL functions: a (store_acl_myrights: any right).
+ * Subscriptions need none. Flags are shared: every user of a mailbox sees
+ * the same \Seen and keywords (RFC 4314 5.2 "shared flag rights" = s w t).
+ */
+
+#define STORE_NS_OTHER "Other Users"   /* "Other Users/<owner>/<name>" */
+#define STORE_NS_SHARED "Shared"       /* "Shared/<name>" */
+/* The account whose mailboxes form the Shared namespace. It is an ordinary
+ * account (`quire user add public`); the admin user holds owner rights on
+ * its mailboxes. */
+#define STORE_PUBLIC_USER "public"
+
+/* Process-wide settings; call before starting threads. */
+struct store_policy {
+	const char *admin_user;     /* may SETQUOTA, owns Shared/; NULL/"": none */
+	uint64_t quota_storage;     /* default limit in bytes; 0 = none */
+	uint64_t quota_messages;    /* default limit in messages; 0 = none */
+};
+/* Copies policy (admin_user too). NULL restores the defaults (no admin, no
+ * quota). */
+void store_set_policy(const struct store_policy *policy);
+
+/* Sets the user (id) whose rights the following calls on this handle are
+ * checked against; 0 is the system, which holds every right. Cheap: call
+ * it before each use of a handle shared by several sessions. */
+void store_set_actor(struct store *store, int64_t user_id);
+
+struct store_acl_entry {
+	char *identifier;           /* "anyone", "bob", "-bob" */
+	uint32_t rights;            /* enum acl_right */
+};
+struct store_acl {
+	char *owner;                /* canonical name of the mailbox's owner */
+	struct store_acl_entry *entries; /* sorted by identifier */
+	size_t count;
+};
+void store_acl_free(struct store_acl *acl);
+
+/* GETACL: the stored entries of a mailbox (the owner, who holds every
+ * right implicitly, is not among them but named in acl_r->owner). */
+int store_acl_get(struct store *store, int64_t user_id, const char *name,
+		  struct store_acl *acl_r, const char **error_r);
+
+enum store_acl_op { STORE_ACL_REPLACE, STORE_ACL_ADD, STORE_ACL_REMOVE };
+
+/*
+ * SETACL: changes identifier's entry ("anyone", a user name in any case,
+ * either with a leading '-' for negative rights); an entry left with no
+ * rights is removed. An identifier that is neither "anyone" nor an
+ * existing user: STORE_EINVALID. The owner's own entries: STORE_ECANNOT
+ * (the owner always holds every right). DELETEACL is store_acl_delete,
+ * STORE_OK also when there was no entry.
+ */
+int store_acl_set(struct store *store, int64_t user_id, const char *name,
+		  const char *identifier, enum store_acl_op op,
+		  uint32_t rights, const char **error_r);
+int store_acl_delete(struct store *store, int64_t user_id, const char *name,
+		     const char *identifier, const char **error_r);
+
+/* LISTRIGHTS: what identifier always holds (*always_r: every right for the
+ * owner, none for others) and may be granted (*optional_r). Needs a. */
+int store_acl_listrights(struct store *store, int64_t user_id,
+			 const char *name, const char *identifier,
+			 uint32_t *always_r, uint32_t *optional_r,
+			 const char **error_r);
+
+/* MYRIGHTS: the actor's rights; needs one of l r i k x a (RFC 4314 4). */
+int store_acl_myrights(struct store *store, int64_t user_id,
+		       const char *name, uint32_t *rights_r,
+		       const char **error_r);
+
+struct store_quota {
+	char *user;                 /* canonical name of the root's owner */
+	uint64_t storage_used;      /* bytes */
+	uint64_t messages_used;
+	bool storage_limited;
+	uint64_t storage_limit;     /* KiB */
+	bool messages_limited;
+	uint64_t messages_limit;
+};
+void store_quota_free(struct store_quota *quota);
+
+/*
+ * The quota of user's root. Allowed for the system, the user, the admin,
+ * and anyone holding r on one of the user's mailboxes (who may see it
+ * through GETQUOTAROOT anyway); otherwise, and for an unknown user,
+ * STORE_ENONEXISTENT.
+ */
+int store_quota_get(struct store *store, const char *user,
+		    struct store_quota *quota_r, const char **error_r);
+
+/*
+ * The quota root of a mailbox name (which need not exist, RFC 9208
+ * 4.1.2): the owner of the namespace it falls in, with its quota. An
+ * existing mailbox of another user needs r. STORE_ENONEXISTENT as lookup.
+ */
+int store_quota_root(struct store *store, int64_t user_id, const char *name,
+		     struct store_quota *quota_r, const char **error_r);
+
+/*
+ * SETQUOTA: sets user's limits (NULL: no limit on that resource);
+ * use_default true instead returns the user to the configured default.
+ * Only the system and the admin user: others STORE_ENOPERM.
+ */
+int store_quota_set(struct store *store, const char *user,
+		    const uint64_t *storage_kib, const uint64_t *messages,
+		    bool use_default, const char **error_r);
+
+/* ------------------------------------------------------------------------
  * Full-text index for SEARCH BODY / TEXT (store/sqlite/fts.c)
  *
  * One document per blob: bodies are content-addressed and immutable, so a
@@ -624,5 +784,62 @@ int store_fts_candidates(struct store *store, int64_t mailbox_id,
  * STORE_ENONEXISTENT when the blob is not indexed. */
 int store_fts_text(struct store *store, int64_t blob_id, struct buf *header,
 		   struct buf *body, const char **error_r);
+
+/* ------------------------------------------------------------------------
+ * Operations: migration and statistics (issue 8; store/sqlite/import.c).
+ * Kept apart from the rest: `quire import` keeps the UIDs and uidvalidity
+ * a Dovecot Maildir recorded, so clients need not download mail again.
+ */
+
+/* SHA-256 of data[0..len) into out: the key that store_import_find and
+ * store_append_msg.sha256 take. */
+#define STORE_IMPORT_HASH_LEN 32
+void store_import_hash(const void *data, size_t len,
+		       uint8_t out[STORE_IMPORT_HASH_LEN]);
+
+/*
+ * Gives an empty mailbox (no messages, no expunge tombstones) the
+ * uidvalidity recorded by the old server, and raises its uidnext to at
+ * least `uidnext` (0: leave it). Setting the value it already has is
+ * STORE_OK whatever the mailbox holds, so a re-run import passes; another
+ * value on a non-empty mailbox is STORE_ECANNOT (the caller keeps the
+ * current one). STORE_ENONEXISTENT.
+ */
+int store_import_set_uidvalidity(struct store *store, int64_t mailbox_id,
+				 uint32_t uidvalidity, uint32_t uidnext,
+				 const char **error_r);
+
+/*
+ * As store_append (one transaction for all, bodies fsynced first), but
+ * each message asks for a UID: uids[i] (ascending among the nonzero ones)
+ * is used when it is at least the mailbox's uidnext at that point, else
+ * (and for 0) the next free UID is taken. uidnext ends above every UID
+ * used. uids_r[i] (may be NULL) gets the UID given.
+ */
+int store_import_append(struct store *store, int64_t mailbox_id,
+			const struct store_append_msg *msgs,
+			const uint32_t *uids, size_t count, uint32_t *uids_r,
+			const char **error_r);
+
+/*
+ * Whether the mailbox already holds a message with exactly these bytes
+ * (same SHA-256 and size): STORE_OK with its UID in *uid_r (may be NULL),
+ * or STORE_ENONEXISTENT. Lets a re-run import skip what it stored before.
+ */
+int store_import_find(struct store *store, int64_t mailbox_id,
+		      const uint8_t sha256[STORE_IMPORT_HASH_LEN],
+		      uint64_t size, uint32_t *uid_r, const char **error_r);
+
+struct store_stats {
+	uint64_t users;
+	uint64_t mailboxes;
+	uint64_t messages;       /* message rows (a copy counts again) */
+	uint64_t message_bytes;  /* sum of their sizes */
+	uint64_t blob_bytes;     /* bytes of distinct bodies on disk */
+};
+
+/* Counts for metrics and `quire status`, in one read transaction. */
+int store_stats(struct store *store, struct store_stats *stats_r,
+		const char **error_r);
 
 #endif

@@ -61,6 +61,9 @@ class Server:
         self.log_path = os.path.join(data_dir, "server.log")
         self.port = None
         self.tls_port = None
+        # extra listeners ("lmtp", "metrics"): name -> "HOST:PORT" or
+        # "unix:/path", as logged
+        self.listeners = {}
 
     def start(self):
         cmd = [QUIRE, "serve", "-o", "data_dir=" + self.data_dir]
@@ -75,9 +78,12 @@ class Server:
             text = self.read_log()
             m = re.search(r"listening imap (\S+):(\d+)", text)
             t = re.search(r"listening imaps (\S+):(\d+)", text)
-            if m and (t or not want_tls):
+            extra = [k for k in ("lmtp", "metrics") if self.options.get(k + "_listen")]
+            found = dict(re.findall(r"listening (lmtp|metrics) (\S+)", text))
+            if m and (t or not want_tls) and all(k in found for k in extra):
                 self.port = int(m.group(2))
                 self.tls_port = int(t.group(2)) if t else None
+                self.listeners = found
                 return self
             if self.proc.poll() is not None:
                 raise AssertionError("quire serve exited: " + text)
@@ -128,6 +134,10 @@ class Server:
         if user:
             m.login(user, USERS[user])
         return m
+
+    def listener_port(self, name):
+        """Port of an extra TCP listener, e.g. "lmtp" or "metrics"."""
+        return int(self.listeners[name].rsplit(":", 1)[1])
 
     def quire(self, args, stdin=None, check=True):
         return quire(args, self.data_dir, stdin=stdin, check=check)

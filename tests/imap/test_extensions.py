@@ -676,3 +676,12 @@ def test_apple_mail_like_flow(server):
     for i, name in enumerate(watched):
         assert counts(status[name]) == (i + 1, i + 1, i + 2), status[name]
     assert counts(status["Travel"]) == (0, 0, 1)
+
+
+def test_imap4rev2_implies_utf8_names(server):
+    c = login(server)
+    if b"IMAP4rev2" not in capabilities(c):
+        return
+    c.ok("ENABLE IMAP4rev2")
+    c.ok(b'CREATE "' + CAFE + b'"')
+    assert names(c.ok(b'LIST "" "Caf%"')) == [b'"' + CAFE + b'"']

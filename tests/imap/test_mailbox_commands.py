@@ -100,7 +100,9 @@ def test_capabilities_announced(server):
 
 def test_namespace(server):
     c = login(server)
-    assert c.ok("NAMESPACE") == [b'* NAMESPACE (("" "/")) NIL NIL']
+    # RFC 2342 5: personal, other users' and shared namespaces (issue 5)
+    assert c.ok("NAMESPACE") == [
+        b'* NAMESPACE (("" "/")) (("Other Users/" "/")) (("Shared/" "/"))']
     expect(c, "NAMESPACE x", "BAD")
 
 

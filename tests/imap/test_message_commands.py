@@ -285,7 +285,7 @@ def test_store_errors(server):
     select(c)
     for cmd in ("STORE 1 FLAGS (\\Recent)", "STORE 1 +FLAGS \\Bogus",
                 "STORE 1 FLAGZ (\\Seen)", "STORE 1 +FLAGS", "STORE 1",
-                "STORE 1 (UNCHANGEDSINCE 5) +FLAGS (\\Seen)",
+                "STORE 1 (UNCHANGEDSINCE x) +FLAGS (\\Seen)",
                 "STORE 1 FLAGS (a\"b)", "STORE (1) FLAGS \\Seen"):
         _, tagged = c.command(cmd)
         assert b" BAD " in tagged, (cmd, tagged)

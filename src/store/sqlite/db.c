@@ -129,12 +129,14 @@ int store_tx_write(struct store *s)
 	int ret = exec_sql(s, "BEGIN IMMEDIATE", "begin");
 	if (ret == STORE_OK)
 		s->in_tx = true;
+	store_rights_forget(s);
 	return ret;
 }
 
 int store_tx_read(struct store *s)
 {
 	assert(!s->in_tx);
+	store_rights_forget(s);
 	int ret = exec_sql(s, "BEGIN", "begin");
 	if (ret == STORE_OK)
 		s->in_tx = true;
@@ -145,6 +147,9 @@ static void forget_pending(struct store *s)
 {
 	s->changed_count = 0;
 	s->dead_count = 0;
+	/* Rights are cached for one transaction only: another handle may
+	 * change an ACL between two of ours. */
+	store_rights_forget(s);
 }
 
 int store_tx_commit(struct store *s)
@@ -306,6 +311,8 @@ void store_close(struct store **store)
 		close(s->notify_fd);
 	free(s->stmts);
 	free(s->changed);
+	free(s->rights_cache);
+	free(s->actor_name);
 	free(s->dead_blobs);
 	free(s->data_dir);
 	buf_free(&s->error);

@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "auth/acl-rights.h"
 #include "store/sqlite/internal.h"
 
 static const char sql_fts_insert[] =
@@ -61,6 +62,9 @@ int store_fts_unindexed(struct store *s, int64_t mailbox_id, size_t max,
 	int64_t *ids = NULL;
 	uint64_t *sizes = NULL;
 	int ret = store_tx_read(s);
+	/* message data of one mailbox: the actor needs r (RFC 4314 4) */
+	if (ret == STORE_OK)
+		ret = store_require_mailbox(s, mailbox_id, ACL_READ);
 	sqlite3_stmt *st = ret == STORE_OK ? store_stmt(s, sql_fts_unindexed) : NULL;
 
 	if (ret == STORE_OK && st == NULL)
@@ -123,6 +127,9 @@ int store_fts_candidates(struct store *s, int64_t mailbox_id,
 	size_t n = 0, cap = 0;
 	uint32_t *uids = NULL;
 	int ret = store_tx_read(s);
+	/* message data of one mailbox: the actor needs r (RFC 4314 4) */
+	if (ret == STORE_OK)
+		ret = store_require_mailbox(s, mailbox_id, ACL_READ);
 	sqlite3_stmt *st = ret == STORE_OK ? store_stmt(s, sql_fts_match) : NULL;
 
 	if (ret == STORE_OK && st == NULL)

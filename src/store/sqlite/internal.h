@@ -39,6 +39,15 @@ struct store {
 	uint8_t dirty_dirs[256 / 8];
 	bool in_tx;
 	int notify_fd;              /* datagram socket, -1 until first use */
+	/* acting user (store_set_actor), 0 = system; its name, read lazily */
+	int64_t actor;
+	char *actor_name;
+	/* the actor's rights per mailbox, valid for the open transaction */
+	struct store_rights_cache {
+		int64_t mailbox_id;
+		uint32_t rights;
+	} *rights_cache;
+	size_t rights_count, rights_cap;
 };
 
 /* ---- db.c: statements, transactions, errors ---- */
@@ -157,5 +166,79 @@ int store_messages_move_all(struct store *s, int64_t src_mailbox_id,
 int store_message_copy_row(struct store *s, int64_t src_mailbox_id,
 			   uint32_t src_uid, int64_t dst_mailbox_id,
 			   uint32_t dst_uid, uint64_t dst_modseq, time_t now);
+
+/* ---- acl.c: rights (RFC 4314) ---- */
+/* The actor's rights on a mailbox owned by owner_id (cached per
+ * transaction). */
+int store_rights_of(struct store *s, int64_t mailbox_id, int64_t owner_id,
+		    uint32_t *rights_r);
+/* Whether the actor acts as owner of owner_id's mailboxes (the system,
+ * the owner, the admin on the public user's). */
+int store_actor_owns(struct store *s, int64_t owner_id, bool *yes_r);
+/*
+ * Checks that mb->rights has every bit of need. Returns STORE_OK; else
+ * STORE_ENOPERM when the actor may see the mailbox (l or r), else
+ * hidden_code (STORE_ENONEXISTENT or STORE_ETRYCREATE) with the same text
+ * a missing mailbox gets.
+ */
+int store_require(struct store *s, const struct store_mailbox *mb,
+		  uint32_t need, int hidden_code);
+/* The system or the configured admin user (store_set_policy). */
+bool store_actor_is_admin(struct store *s);
+/* The default quota limits of the policy (0 = none). */
+void store_policy_quota(uint64_t *storage_r, uint64_t *messages_r);
+/* The system flags rights allow to set or clear (RFC 4314 4): \Seen with
+ * s, \Deleted with t, the others with w (which also covers keywords). */
+uint32_t store_flag_mask(uint32_t rights);
+/* Reads mailbox_id and checks need as store_require (hidden:
+ * STORE_ENONEXISTENT). */
+int store_require_mailbox(struct store *s, int64_t mailbox_id, uint32_t need);
+/* Forgets cached rights (transaction end, actor change, ACL change). */
+void store_rights_forget(struct store *s);
+/* The user id of name (ASCII case-insensitive) and its canonical
+ * spelling into canon (may be NULL). STORE_ENONEXISTENT. */
+int store_user_id(struct store *s, const char *name, int64_t *id_r,
+		  struct buf *canon);
+/* The name of user id into out (reset first). STORE_ENONEXISTENT. */
+int store_user_name(struct store *s, int64_t id, struct buf *out);
+/* Copies the ACL of mailbox from to mailbox to (RFC 4314 4: a new mailbox
+ * SHOULD inherit its parent's ACL). */
+int store_acl_inherit(struct store *s, int64_t from, int64_t to);
+
+/* ---- namespace.c: names in the three namespaces (RFC 2342) ---- */
+struct store_ns_name {
+	int64_t owner_id;
+	struct buf local;           /* the name in the owner's tree */
+	bool node;                  /* a namespace level, not a mailbox name:
+				       "Other Users", "Other Users/bob",
+				       "Shared" */
+};
+/* Resolves a client name for user_id (normalising it). Unknown owner, the
+ * user's own name or the public user under "Other Users", or "Shared"
+ * without a public user: STORE_ENONEXISTENT; bad name: STORE_EINVALID.
+ * Free out->local with buf_free. */
+int store_ns_resolve(struct store *s, int64_t user_id, const char *name,
+		     struct store_ns_name *out);
+/* Appends to list the other users' and public mailboxes the actor may
+ * list (l), with their namespace parents as \Noselect entries. */
+int store_ns_list_shared(struct store *s, int64_t user_id,
+			 struct store_mailbox_list *list, size_t *cap);
+/* Appends an entry (name copied) to list: helper shared with
+ * mailbox-list.c. */
+void store_list_add(struct store_mailbox_list *list, size_t *cap,
+		    const char *name, int64_t id, uint32_t attrs);
+
+/* ---- quota.c (RFC 9208) ---- */
+struct store_usage {
+	uint64_t storage;           /* bytes */
+	uint64_t messages;
+};
+/* Reads owner's usage inside the open transaction. */
+int store_usage_read(struct store *s, int64_t owner_id,
+		     struct store_usage *usage_r);
+/* After adding messages in the open transaction: STORE_EOVERQUOTA when
+ * owner's usage grew past a limit (compared with before). */
+int store_quota_check(struct store *s, int64_t owner_id,
+		      const struct store_usage *before);
 
 #endif

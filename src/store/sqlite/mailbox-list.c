@@ -7,20 +7,6 @@
 
 #include "store/sqlite/internal.h"
 
-static void add_entry(struct store_mailbox_list *list, size_t *cap,
-		      const char *name, int64_t id, uint32_t attrs)
-{
-	if (list->count == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		list->entries = xrealloc(list->entries,
-					 *cap * sizeof(*list->entries));
-	}
-	struct store_mailbox_entry *e = &list->entries[list->count++];
-	e->name = xstrdup(name);
-	e->id = id;
-	e->attrs = attrs;
-}
-
 static int read_names(struct store *s, sqlite3_stmt *st, int64_t user_id,
 		      char ***names_r, size_t *count_r)
 {
@@ -58,50 +44,73 @@ static void mark_children(struct store_mailbox_list *list)
 	}
 }
 
+static int entry_cmp(const void *a, const void *b)
+{
+	const struct store_mailbox_entry *x = a, *y = b;
+
+	return strcmp(x->name, y->name);
+}
+
+/* The existing mailboxes: the user's own, then the shared ones. */
+static int read_mailboxes(struct store *s, int64_t user_id,
+			  struct store_mailbox_list *list, size_t *cap)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT name, id, attrs FROM mailboxes"
+				      " WHERE user_id = ?1");
+	int rc;
+
+	if (st == NULL)
+		return STORE_ESERVERBUG;
+	sqlite3_bind_int64(st, 1, user_id);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		store_list_add(list, cap, (const char *)sqlite3_column_text(st, 0),
+			       sqlite3_column_int64(st, 1),
+			       (uint32_t)sqlite3_column_int64(st, 2));
+	sqlite3_reset(st);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(s, "list mailboxes");
+	return store_ns_list_shared(s, user_id, list, cap);
+}
+
 static int list_tx(struct store *s, int64_t user_id,
 		   struct store_mailbox_list *list)
 {
+	struct store_mailbox_list found = { 0 };
 	sqlite3_stmt *st;
 	char **subs = NULL;
-	size_t sub_count = 0, cap = 0, k = 0;
-	int rc, ret;
+	size_t sub_count = 0, cap = 0, found_cap = 0, k = 0;
+	int ret;
 
 	st = store_stmt(s, "SELECT name FROM subscriptions WHERE user_id = ?1"
 			" ORDER BY name");
 	if (st == NULL)
 		return STORE_ESERVERBUG;
 	ret = read_names(s, st, user_id, &subs, &sub_count);
-	st = ret ? NULL : store_stmt(s, "SELECT name, id, attrs FROM mailboxes"
-				     " WHERE user_id = ?1 ORDER BY name");
-	if (st != NULL) {
-		sqlite3_bind_int64(st, 1, user_id);
-		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-			const char *name = (const char *)sqlite3_column_text(st, 0);
-			uint32_t attrs = (uint32_t)sqlite3_column_int64(st, 2);
-			/* merge: subscriptions to names that do not exist */
-			for (; k < sub_count && strcmp(subs[k], name) < 0; k++)
-				add_entry(list, &cap, subs[k], 0,
-					  STORE_MBOX_SUBSCRIBED |
-					  STORE_MBOX_NONEXISTENT);
-			if (k < sub_count && strcmp(subs[k], name) == 0) {
-				attrs |= STORE_MBOX_SUBSCRIBED;
-				k++;
-			}
-			add_entry(list, &cap, name, sqlite3_column_int64(st, 1),
-				  attrs);
+	if (ret == STORE_OK)
+		ret = read_mailboxes(s, user_id, &found, &found_cap);
+	if (found.count > 1)
+		qsort(found.entries, found.count, sizeof(*found.entries),
+		      entry_cmp);
+	/* merge: subscriptions to names that do not exist come in between */
+	for (size_t i = 0; i < found.count; i++) {
+		struct store_mailbox_entry *e = &found.entries[i];
+		for (; k < sub_count && strcmp(subs[k], e->name) < 0; k++)
+			store_list_add(list, &cap, subs[k], 0,
+				       STORE_MBOX_SUBSCRIBED |
+				       STORE_MBOX_NONEXISTENT);
+		if (k < sub_count && strcmp(subs[k], e->name) == 0) {
+			e->attrs |= STORE_MBOX_SUBSCRIBED;
+			k++;
 		}
-		if (rc != SQLITE_DONE)
-			ret = store_fail_db(s, "list mailboxes");
-		sqlite3_reset(st);
-	} else if (ret == STORE_OK) {
-		ret = STORE_ESERVERBUG;
+		store_list_add(list, &cap, e->name, e->id, e->attrs);
 	}
 	for (; k < sub_count; k++)
-		add_entry(list, &cap, subs[k], 0,
-			  STORE_MBOX_SUBSCRIBED | STORE_MBOX_NONEXISTENT);
+		store_list_add(list, &cap, subs[k], 0,
+			       STORE_MBOX_SUBSCRIBED | STORE_MBOX_NONEXISTENT);
 	for (size_t i = 0; i < sub_count; i++)
 		free(subs[i]);
 	free(subs);
+	store_mailbox_list_free(&found);
 	mark_children(list);
 	return ret;
 }

@@ -7,6 +7,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "auth/acl-rights.h"
 #include "store/sqlite/internal.h"
 
 #define MAILBOX_NAME_MAX 1000
@@ -106,6 +107,9 @@ static int step_mailbox(struct store *s, sqlite3_stmt *st,
 	else
 		ret = store_fail_db(s, "find mailbox");
 	sqlite3_reset(st);
+	if (ret == STORE_OK)
+		ret = store_rights_of(s, mb_r->id, mb_r->user_id,
+				      &mb_r->rights);
 	return ret;
 }
 
@@ -149,15 +153,27 @@ int store_mailbox_set_counters(struct store *s, int64_t mailbox_id,
 	return store_exec_stmt(s, st, "update mailbox");
 }
 
+/* A mailbox without any right of the actor is not there (RFC 4314 6). */
+static int hide_unseen(struct store *s, int ret, const struct store_mailbox *mb)
+{
+	if (ret == STORE_OK && mb->rights == 0)
+		return store_fail(s, STORE_ENONEXISTENT, "no such mailbox");
+	return ret;
+}
+
 int store_mailbox_lookup(struct store *s, int64_t user_id, const char *name,
 			 struct store_mailbox *mailbox_r, const char **error_r)
 {
-	struct buf norm = BUF_INIT;
-	int ret = normalize(s, name, &norm);
+	struct store_ns_name ns;
+	int ret = store_ns_resolve(s, user_id, name, &ns);
 
+	if (ret == STORE_OK && ns.node)
+		ret = store_fail(s, STORE_ENONEXISTENT, "no such mailbox");
 	if (ret == STORE_OK)
-		ret = find_by_name(s, user_id, buf_cstr(&norm), mailbox_r);
-	buf_free(&norm);
+		ret = find_by_name(s, ns.owner_id, buf_cstr(&ns.local),
+				   mailbox_r);
+	ret = hide_unseen(s, ret, mailbox_r);
+	buf_free(&ns.local);
 	store_error_out(s, error_r);
 	return ret;
 }
@@ -167,6 +183,7 @@ int store_mailbox_get(struct store *s, int64_t mailbox_id,
 {
 	int ret = store_mailbox_read(s, mailbox_id, mailbox_r);
 
+	ret = hide_unseen(s, ret, mailbox_r);
 	store_error_out(s, error_r);
 	return ret;
 }
@@ -208,7 +225,7 @@ static int has_children(struct store *s, int64_t user_id, const char *name,
 }
 
 static int insert_mailbox(struct store *s, int64_t user_id, const char *name,
-			  uint32_t attrs, int64_t *id_r)
+			  uint32_t attrs, int64_t inherit_from, int64_t *id_r)
 {
 	uint32_t uidvalidity;
 	int ret = store_uidvalidity_next(s, &uidvalidity);
@@ -224,13 +241,58 @@ static int insert_mailbox(struct store *s, int64_t user_id, const char *name,
 	sqlite3_bind_int64(st, 3, uidvalidity);
 	sqlite3_bind_int64(st, 4, attrs);
 	ret = store_exec_stmt(s, st, "create mailbox");
+	int64_t id = sqlite3_last_insert_rowid(s->db);
 	if (ret == STORE_OK && id_r != NULL)
-		*id_r = sqlite3_last_insert_rowid(s->db);
+		*id_r = id;
+	/* RFC 4314 4: a new mailbox SHOULD inherit its parent's ACL. */
+	if (ret == STORE_OK && inherit_from != 0)
+		ret = store_acl_inherit(s, inherit_from, id);
 	return ret;
 }
 
+/* The deepest existing mailbox above name: *found_r false if none. */
+static int nearest_parent(struct store *s, int64_t user_id, const char *name,
+			  struct store_mailbox *mb_r, bool *found_r)
+{
+	struct buf prefix = BUF_INIT;
+	int ret = STORE_ENONEXISTENT;
+
+	buf_append_str(&prefix, name);
+	*found_r = false;
+	for (char *slash = strrchr(prefix.data, DELIM);
+	     slash != NULL && ret == STORE_ENONEXISTENT;
+	     slash = strrchr(prefix.data, DELIM)) {
+		buf_truncate(&prefix, (size_t)(slash - prefix.data));
+		ret = find_by_name(s, user_id, buf_cstr(&prefix), mb_r);
+	}
+	buf_free(&prefix);
+	*found_r = ret == STORE_OK;
+	return ret == STORE_ENONEXISTENT ? STORE_OK : ret;
+}
+
+/* RFC 4314 4: creating under a mailbox (CREATE, RENAME's new parent)
+ * needs k on the nearest existing parent; its owner needs nothing. Sets
+ * *inherit_r to the parent whose ACL the new mailboxes take (0: none). */
+static int check_create(struct store *s, int64_t user_id, const char *name,
+			int64_t *inherit_r)
+{
+	struct store_mailbox parent;
+	bool found, owns;
+	int ret = nearest_parent(s, user_id, name, &parent, &found);
+
+	if (ret == STORE_OK)
+		ret = store_actor_owns(s, user_id, &owns);
+	if (ret != STORE_OK)
+		return ret;
+	*inherit_r = found ? parent.id : 0;
+	if (owns || (found && (parent.rights & ACL_CREATE)))
+		return STORE_OK;
+	return store_fail(s, STORE_ENOPERM, "permission denied");
+}
+
 /* RFC 3501 6.3.3, 6.3.5: create the superior names a new name needs. */
-static int create_parents(struct store *s, int64_t user_id, const char *name)
+static int create_parents(struct store *s, int64_t user_id, const char *name,
+			  int64_t inherit_from)
 {
 	struct buf prefix = BUF_INIT;
 	struct store_mailbox mb;
@@ -243,7 +305,7 @@ static int create_parents(struct store *s, int64_t user_id, const char *name)
 		ret = find_by_name(s, user_id, buf_cstr(&prefix), &mb);
 		if (ret == STORE_ENONEXISTENT)
 			ret = insert_mailbox(s, user_id, buf_cstr(&prefix), 0,
-					     NULL);
+					     inherit_from, NULL);
 	}
 	buf_free(&prefix);
 	return ret;
@@ -253,8 +315,11 @@ static int create_tx(struct store *s, int64_t user_id, const char *name,
 		     uint32_t special_use, int64_t *id_r)
 {
 	struct store_mailbox mb;
-	int ret = find_by_name(s, user_id, name, &mb);
+	int64_t inherit = 0;
+	int ret = check_create(s, user_id, name, &inherit);
 
+	if (ret == STORE_OK)
+		ret = find_by_name(s, user_id, name, &mb);
 	if (ret == STORE_OK && (mb.attrs & STORE_MBOX_NOSELECT) == 0)
 		return store_fail(s, STORE_EALREADYEXISTS,
 				  "mailbox already exists");
@@ -278,9 +343,24 @@ static int create_tx(struct store *s, int64_t user_id, const char *name,
 	}
 	if (ret != STORE_ENONEXISTENT)
 		return ret;
-	ret = create_parents(s, user_id, name);
+	ret = create_parents(s, user_id, name, inherit);
 	if (ret == STORE_OK)
-		ret = insert_mailbox(s, user_id, name, special_use, id_r);
+		ret = insert_mailbox(s, user_id, name, special_use, inherit,
+				     id_r);
+	return ret;
+}
+
+/* Resolves a name that is to be created or changed: namespace levels are
+ * not mailboxes and cannot become ones; in another user's namespace an
+ * unknown owner is as forbidden as a known one. */
+static int resolve_for_change(struct store *s, int64_t user_id,
+			      const char *name, struct store_ns_name *ns)
+{
+	int ret = store_ns_resolve(s, user_id, name, ns);
+
+	if (ret == STORE_OK && ns->node)
+		ret = store_fail(s, STORE_ECANNOT,
+				 "name reserved for a namespace");
 	return ret;
 }
 
@@ -288,14 +368,16 @@ int store_mailbox_create(struct store *s, int64_t user_id, const char *name,
 			 uint32_t special_use, int64_t *id_r,
 			 const char **error_r)
 {
-	struct buf norm = BUF_INIT;
-	int ret = normalize(s, name, &norm);
+	struct store_ns_name ns;
+	int ret = resolve_for_change(s, user_id, name, &ns);
 
+	if (ret == STORE_ENONEXISTENT)
+		ret = store_fail(s, STORE_ENOPERM, "permission denied");
 	special_use &= STORE_MBOX_SPECIAL_USE_MASK;
 	if (ret == STORE_OK)
-		WRITE_TX(s, ret, create_tx(s, user_id, buf_cstr(&norm),
+		WRITE_TX(s, ret, create_tx(s, ns.owner_id, buf_cstr(&ns.local),
 					   special_use, id_r));
-	buf_free(&norm);
+	buf_free(&ns.local);
 	store_error_out(s, error_r);
 	return ret;
 }
@@ -311,7 +393,19 @@ static int delete_tx(struct store *s, int64_t user_id, const char *name)
 		return store_fail(s, STORE_ECANNOT, "cannot delete INBOX");
 	ret = find_by_name(s, user_id, name, &mb);
 	if (ret == STORE_OK)
+		ret = store_require(s, &mb, ACL_DELETE, STORE_ENONEXISTENT);
+	if (ret == STORE_OK)
 		ret = has_children(s, user_id, name, &children);
+	if (ret != STORE_OK)
+		return ret;
+	/* RFC 4314 4: DELETE MUST delete the mailbox's ACL (also when the
+	 * name stays as a \Noselect parent). */
+	sqlite3_stmt *del_acl = store_stmt(s, "DELETE FROM acl"
+					   " WHERE mailbox_id = ?1");
+	if (del_acl == NULL)
+		return STORE_ESERVERBUG;
+	sqlite3_bind_int64(del_acl, 1, mb.id);
+	ret = store_exec_stmt(s, del_acl, "delete acl");
 	if (ret != STORE_OK)
 		return ret;
 	if (children && (mb.attrs & STORE_MBOX_NOSELECT) != 0)
@@ -340,12 +434,14 @@ static int delete_tx(struct store *s, int64_t user_id, const char *name)
 int store_mailbox_delete(struct store *s, int64_t user_id, const char *name,
 			 const char **error_r)
 {
-	struct buf norm = BUF_INIT;
-	int ret = normalize(s, name, &norm);
+	struct store_ns_name ns;
+	int ret = store_ns_resolve(s, user_id, name, &ns);
 
+	if (ret == STORE_OK && ns.node)
+		ret = store_fail(s, STORE_ENONEXISTENT, "no such mailbox");
 	if (ret == STORE_OK)
-		WRITE_TX(s, ret, delete_tx(s, user_id, buf_cstr(&norm)));
-	buf_free(&norm);
+		WRITE_TX(s, ret, delete_tx(s, ns.owner_id, buf_cstr(&ns.local)));
+	buf_free(&ns.local);
 	store_error_out(s, error_r);
 	return ret;
 }
@@ -433,8 +529,15 @@ static int rename_tx(struct store *s, int64_t user_id, const char *old_name,
 {
 	struct store_mailbox mb, other;
 	size_t old_len = strlen(old_name);
+	int64_t inherit = 0;
 	int ret = find_by_name(s, user_id, old_name, &mb);
 
+	/* RFC 4314 4: x on the old name, k on the new parent; the renamed
+	 * mailboxes keep their ACLs (SHOULD NOT change them). */
+	if (ret == STORE_OK)
+		ret = store_require(s, &mb, ACL_DELETE, STORE_ENONEXISTENT);
+	if (ret == STORE_OK)
+		ret = check_create(s, user_id, new_name, &inherit);
 	if (ret != STORE_OK)
 		return ret;
 	ret = find_by_name(s, user_id, new_name, &other);
@@ -443,14 +546,15 @@ static int rename_tx(struct store *s, int64_t user_id, const char *old_name,
 				  "mailbox already exists");
 	if (ret != STORE_ENONEXISTENT)
 		return ret;
-	ret = create_parents(s, user_id, new_name);
+	ret = create_parents(s, user_id, new_name, inherit);
 	if (ret != STORE_OK)
 		return ret;
 	if (strcmp(old_name, "INBOX") == 0) {
 		/* RFC 3501 6.3.5: renaming INBOX moves its messages to a new
 		 * mailbox and leaves INBOX (and its children) in place. */
 		int64_t new_id;
-		ret = insert_mailbox(s, user_id, new_name, 0, &new_id);
+		ret = insert_mailbox(s, user_id, new_name, 0, inherit,
+				     &new_id);
 		if (ret == STORE_OK)
 			ret = store_messages_move_all(s, mb.id, new_id);
 		return ret;
@@ -471,16 +575,25 @@ int store_mailbox_rename(struct store *s, int64_t user_id,
 			 const char *old_name, const char *new_name,
 			 const char **error_r)
 {
-	struct buf old_norm = BUF_INIT, new_norm = BUF_INIT;
-	int ret = normalize(s, old_name, &old_norm);
+	struct store_ns_name from, to;
+	int ret = resolve_for_change(s, user_id, old_name, &from);
 
-	if (ret == STORE_OK)
-		ret = normalize(s, new_name, &new_norm);
-	if (ret == STORE_OK)
-		WRITE_TX(s, ret, rename_tx(s, user_id, buf_cstr(&old_norm),
-					   buf_cstr(&new_norm)));
-	buf_free(&old_norm);
-	buf_free(&new_norm);
+	if (ret == STORE_ECANNOT)
+		ret = store_fail(s, STORE_ENONEXISTENT, "no such mailbox");
+	if (ret == STORE_OK) {
+		ret = resolve_for_change(s, user_id, new_name, &to);
+		if (ret == STORE_ENONEXISTENT)
+			ret = store_fail(s, STORE_ENOPERM, "permission denied");
+		if (ret == STORE_OK && to.owner_id != from.owner_id)
+			ret = store_fail(s, STORE_ECANNOT, "cannot rename a"
+					 " mailbox into another user's tree");
+		if (ret == STORE_OK)
+			WRITE_TX(s, ret, rename_tx(s, from.owner_id,
+						   buf_cstr(&from.local),
+						   buf_cstr(&to.local)));
+		buf_free(&to.local);
+	}
+	buf_free(&from.local);
 	store_error_out(s, error_r);
 	return ret;
 }
@@ -518,10 +631,31 @@ int store_mailbox_claim_recent(struct store *s, int64_t mailbox_id,
 			       const char **error_r)
 {
 	struct store_mailbox mb;
-	int ret = store_tx_write(s);
+	/* Most claims find nothing new (every SELECT, every sync of a busy
+	 * session): answer those from a read transaction, so they cost no
+	 * write lock and no WAL fsync. */
+	int ret = store_tx_read(s);
 
 	if (ret == STORE_OK) {
 		ret = store_mailbox_read(s, mailbox_id, &mb);
+		if (ret == STORE_OK)
+			ret = store_require(s, &mb, ACL_READ, STORE_ENONEXISTENT);
+		bool nothing_new = ret == STORE_OK && mb.first_recent_uid >= mb.uidnext;
+		if (ret == STORE_OK)
+			ret = store_tx_commit(s);
+		else
+			store_tx_rollback(s);
+		if (ret == STORE_OK && nothing_new) {
+			*first_recent_uid_r = mb.first_recent_uid;
+			return STORE_OK;
+		}
+	}
+	if (ret == STORE_OK)
+		ret = store_tx_write(s);
+	if (ret == STORE_OK) {
+		ret = store_mailbox_read(s, mailbox_id, &mb);
+		if (ret == STORE_OK)
+			ret = store_require(s, &mb, ACL_READ, STORE_ENONEXISTENT);
 		sqlite3_stmt *st = ret ? NULL : store_stmt(s,
 			"UPDATE mailboxes SET first_recent_uid = uidnext"
 			" WHERE id = ?1");
@@ -548,6 +682,9 @@ static int status_tx(struct store *s, int64_t mailbox_id,
 	struct store_mailbox mb;
 	int ret = store_mailbox_read(s, mailbox_id, &mb);
 
+	/* RFC 4314 4: STATUS needs r. */
+	if (ret == STORE_OK)
+		ret = store_require(s, &mb, ACL_READ, STORE_ENONEXISTENT);
 	if (ret != STORE_OK)
 		return ret;
 	memset(st_r, 0, sizeof(*st_r));
@@ -556,7 +693,8 @@ static int status_tx(struct store *s, int64_t mailbox_id,
 	st_r->highestmodseq = mb.highestmodseq;
 	sqlite3_stmt *st = store_stmt(s, "SELECT count(*),"
 		" total((flags & 1) = 0), total((flags & 8) != 0),"
-		" total(uid >= ?2), total(size)"
+		" total(uid >= ?2), total(size),"
+		" total(CASE WHEN (flags & 8) != 0 THEN size ELSE 0 END)"
 		" FROM messages WHERE mailbox_id = ?1");
 	if (st == NULL)
 		return STORE_ESERVERBUG;
@@ -568,6 +706,7 @@ static int status_tx(struct store *s, int64_t mailbox_id,
 		st_r->deleted = (uint32_t)sqlite3_column_int64(st, 2);
 		st_r->recent = (uint32_t)sqlite3_column_int64(st, 3);
 		st_r->size = (uint64_t)sqlite3_column_int64(st, 4);
+		st_r->deleted_size = (uint64_t)sqlite3_column_int64(st, 5);
 	} else {
 		ret = store_fail_db(s, "status");
 	}
@@ -592,15 +731,19 @@ int store_mailbox_status(struct store *s, int64_t mailbox_id,
 int store_mailbox_keywords(struct store *s, int64_t mailbox_id,
 			   char ***keywords_r, const char **error_r)
 {
-	sqlite3_stmt *st = store_stmt(s, "SELECT name FROM mailbox_keywords"
-				      " WHERE mailbox_id = ?1 ORDER BY seq");
 	char **names = xcalloc(1, sizeof(*names));
 	size_t count = 0;
-	int rc, ret = STORE_OK;
+	struct store_mailbox mb;
+	int rc, ret = store_mailbox_read(s, mailbox_id, &mb);
 
-	if (st == NULL) {
+	if (ret == STORE_OK)
+		ret = store_require(s, &mb, ACL_READ, STORE_ENONEXISTENT);
+	sqlite3_stmt *st = ret ? NULL : store_stmt(s,
+		"SELECT name FROM mailbox_keywords WHERE mailbox_id = ?1"
+		" ORDER BY seq");
+	if (ret == STORE_OK && st == NULL) {
 		ret = STORE_ESERVERBUG;
-	} else {
+	} else if (ret == STORE_OK) {
 		sqlite3_bind_int64(st, 1, mailbox_id);
 		while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 			names = xrealloc(names, (count + 2) * sizeof(*names));

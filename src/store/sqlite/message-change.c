@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/acl-rights.h"
 #include "store/sqlite/internal.h"
 
 /* A message row as read for a change. */
@@ -123,6 +124,33 @@ static void push_modified(struct store_flags_result *res, uint32_t uid)
 	res->modified[res->modified_count++] = uid;
 }
 
+/*
+ * RFC 4314 4: STORE needs s for \Seen, t for \Deleted, w for the other
+ * flags and keywords, and SHOULD NOT fail when one of the flags named may
+ * be changed: the others are left alone. FLAGS (replace) names them all.
+ * Returns the changeable system flags in *mask_r and whether keywords may
+ * change in *keywords_r, or STORE_ENOPERM when nothing named may change.
+ */
+static int flags_allowed(struct store *s, const struct store_mailbox *mb,
+			 const struct flags_req *req, uint32_t *mask_r,
+			 bool *keywords_r)
+{
+	int ret = store_require(s, mb, ACL_READ, STORE_ENONEXISTENT);
+
+	*mask_r = store_flag_mask(mb->rights);
+	*keywords_r = (mb->rights & ACL_WRITE) != 0;
+	if (ret != STORE_OK)
+		return ret;
+	bool some = req->op == STORE_FLAGS_SET ?
+		*mask_r != 0 :
+		(req->flags & *mask_r) != 0 ||
+		(*keywords_r && req->keyword_count > 0);
+	if (!some)
+		return store_fail(s, STORE_ENOPERM,
+				  "no right to change these flags");
+	return STORE_OK;
+}
+
 static int flags_tx(struct store *s, int64_t mailbox_id,
 		    const struct flags_req *req, struct store_flags_result *res)
 {
@@ -130,10 +158,14 @@ static int flags_tx(struct store *s, int64_t mailbox_id,
 	struct rows rows = { 0 };
 	struct buf change = BUF_INIT, kw = BUF_INIT;
 	size_t cap = 0;
-	bool any = false;
+	bool any = false, keywords_ok = false;
+	uint32_t mask = 0;
 	int ret = store_mailbox_read(s, mailbox_id, &mb);
 
 	if (ret == STORE_OK)
+		ret = flags_allowed(s, &mb, req, &mask, &keywords_ok);
+	/* without w, keywords stay as they are: no change list */
+	if (ret == STORE_OK && keywords_ok)
 		ret = req->op == STORE_FLAGS_REMOVE ?
 			store_keywords_join(s, req->keywords,
 					    req->keyword_count, &change) :
@@ -153,8 +185,14 @@ static int flags_tx(struct store *s, int64_t mailbox_id,
 		}
 		uint32_t flags = apply_flags(r->flags, req->op,
 					     req->flags & STORE_FLAGS_ALL);
-		store_keywords_apply(r->keywords, req->op, buf_cstr(&change),
-				     &kw);
+		flags = (flags & mask) | (r->flags & ~mask);
+		if (keywords_ok) {
+			store_keywords_apply(r->keywords, req->op,
+					     buf_cstr(&change), &kw);
+		} else {
+			buf_reset(&kw);
+			buf_append_str(&kw, r->keywords ? r->keywords : "");
+		}
 		bool changed = flags != r->flags ||
 			strcmp(buf_cstr(&kw), r->keywords ? r->keywords : "");
 		if (changed) {
@@ -273,6 +311,9 @@ static int expunge_tx(struct store *s, int64_t mailbox_id,
 	struct rows rows = { 0 };
 	int ret = store_mailbox_read(s, mailbox_id, &mb);
 
+	/* RFC 4314 4: EXPUNGE (and CLOSE's) needs e. */
+	if (ret == STORE_OK)
+		ret = store_require(s, &mb, ACL_EXPUNGE, STORE_ENONEXISTENT);
 	if (ret == STORE_OK)
 		ret = read_rows(s, mailbox_id, mb.uidnext, ranges, n, true,
 				&rows);
@@ -356,6 +397,22 @@ int store_message_copy_row(struct store *s, int64_t src_mailbox_id,
 	return store_exec_stmt(s, st, "copy message");
 }
 
+static int mask_row(struct store *s, int64_t mailbox_id, uint32_t uid,
+		    uint32_t mask, bool keywords_ok)
+{
+	sqlite3_stmt *st = store_stmt(s, "UPDATE messages SET flags = flags & ?3,"
+		" keywords = CASE WHEN ?4 THEN keywords END"
+		" WHERE mailbox_id = ?1 AND uid = ?2");
+
+	if (st == NULL)
+		return STORE_ESERVERBUG;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, uid);
+	sqlite3_bind_int64(st, 3, mask);
+	sqlite3_bind_int(st, 4, keywords_ok);
+	return store_exec_stmt(s, st, "mask flags");
+}
+
 /* Copies rows into dst; fills result's uid arrays. */
 static int copy_rows(struct store *s, const struct store_mailbox *src,
 		     const struct store_mailbox *dst, const struct rows *rows,
@@ -373,10 +430,16 @@ static int copy_rows(struct store *s, const struct store_mailbox *src,
 		return store_fail(s, STORE_ECANNOT, "mailbox UIDs exhausted");
 	res->src_uids = xmalloc(rows->count * sizeof(uint32_t));
 	res->dst_uids = xmalloc(rows->count * sizeof(uint32_t));
+	/* RFC 4314 4: flags the actor may not set in the target are not
+	 * copied; the message is. */
+	uint32_t mask = store_flag_mask(dst->rights);
+	bool keywords_ok = (dst->rights & ACL_WRITE) != 0;
 	for (size_t i = 0; i < rows->count && ret == STORE_OK; i++) {
 		ret = store_message_copy_row(s, src->id, rows->v[i].uid,
 					     dst->id, uid, modseq, now);
-		if (ret == STORE_OK && rows->v[i].keywords != NULL)
+		if (ret == STORE_OK && (mask != STORE_FLAGS_ALL || !keywords_ok))
+			ret = mask_row(s, dst->id, uid, mask, keywords_ok);
+		if (ret == STORE_OK && keywords_ok && rows->v[i].keywords != NULL)
 			ret = store_keywords_register_str(s, dst->id,
 							  rows->v[i].keywords);
 		res->src_uids[i] = rows->v[i].uid;
@@ -393,15 +456,27 @@ static int copy_tx(struct store *s, int64_t src_id,
 		   int64_t dst_id, bool move, struct store_copy_result *res)
 {
 	struct store_mailbox src, dst;
+	struct store_usage before;
 	struct rows rows = { 0 };
 	int ret = store_mailbox_read(s, src_id, &src);
 
+	/* RFC 6851 4.2: MOVE needs what STORE \Deleted and EXPUNGE need on
+	 * the source. */
+	if (ret == STORE_OK)
+		ret = store_require(s, &src, ACL_READ | (move ?
+				    ACL_DELETED | ACL_EXPUNGE : 0),
+				    STORE_ENONEXISTENT);
 	if (ret != STORE_OK)
 		return ret;
 	ret = store_mailbox_read(s, dst_id, &dst);
-	/* RFC 3501 6.4.7: a missing destination gets [TRYCREATE]. */
+	/* RFC 3501 6.4.7: a missing destination gets [TRYCREATE], and so
+	 * does one the actor may not see (RFC 4314 6). */
 	if (ret == STORE_ENONEXISTENT)
 		return store_fail(s, STORE_ETRYCREATE, "no such mailbox");
+	if (ret == STORE_OK)
+		ret = store_require(s, &dst, ACL_INSERT, STORE_ETRYCREATE);
+	if (ret == STORE_OK)
+		ret = store_usage_read(s, dst.user_id, &before);
 	if (ret != STORE_OK)
 		return ret;
 	if (dst.attrs & STORE_MBOX_NOSELECT)
@@ -415,6 +490,9 @@ static int copy_tx(struct store *s, int64_t src_id,
 	/* RFC 6851 3.3: MOVE is copy + expunge, atomically. */
 	if (ret == STORE_OK && move)
 		ret = expunge_rows(s, &src, &rows, &res->src_modseq);
+	/* RFC 9208 4.3.1; a MOVE within one owner's mailboxes adds nothing */
+	if (ret == STORE_OK)
+		ret = store_quota_check(s, dst.user_id, &before);
 	rows_free(&rows);
 	return ret;
 }

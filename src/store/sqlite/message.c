@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "auth/acl-rights.h"
 #include "store/sqlite/internal.h"
 
 static int cmp_range(const void *a, const void *b)
@@ -110,7 +111,8 @@ static int check_append(struct store *s, const struct store_append_msg *msgs,
 
 static int insert_message(struct store *s, int64_t mailbox_id, uint32_t uid,
 			  uint64_t modseq, const struct store_append_msg *m,
-			  const char *keywords, int64_t blob_id, time_t now)
+			  uint32_t flags, const char *keywords, int64_t blob_id,
+			  time_t now)
 {
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO messages (mailbox_id, uid,"
 		" modseq, flags, keywords, internaldate, tz, size, blob_id,"
@@ -121,7 +123,7 @@ static int insert_message(struct store *s, int64_t mailbox_id, uint32_t uid,
 	sqlite3_bind_int64(st, 1, mailbox_id);
 	sqlite3_bind_int64(st, 2, uid);
 	sqlite3_bind_int64(st, 3, (sqlite3_int64)modseq);
-	sqlite3_bind_int64(st, 4, m->flags & STORE_FLAGS_ALL);
+	sqlite3_bind_int64(st, 4, flags & STORE_FLAGS_ALL);
 	if (*keywords != '\0')
 		sqlite3_bind_text(st, 5, keywords, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(st, 6, m->internaldate ? m->internaldate : now);
@@ -138,15 +140,25 @@ static int append_tx(struct store *s, int64_t mailbox_id,
 		     uint32_t *uids_r, uint32_t *uidvalidity_r)
 {
 	struct store_mailbox mb;
+	struct store_usage before;
 	struct buf kw = BUF_INIT;
 	time_t now = time(NULL);
 	int ret = store_mailbox_read(s, mailbox_id, &mb);
 
-	/* RFC 3501 6.3.11: a missing destination gets [TRYCREATE]. */
+	/* RFC 3501 6.3.11: a missing destination gets [TRYCREATE], and so
+	 * does one the actor may not see (RFC 4314 6). */
 	if (ret == STORE_ENONEXISTENT)
 		return store_fail(s, STORE_ETRYCREATE, "no such mailbox");
+	if (ret == STORE_OK)
+		ret = store_require(s, &mb, ACL_INSERT, STORE_ETRYCREATE);
+	if (ret == STORE_OK)
+		ret = store_usage_read(s, mb.user_id, &before);
 	if (ret != STORE_OK)
 		return ret;
+	/* RFC 4314 4: flags without the right to set them are dropped, the
+	 * message is stored all the same. */
+	uint32_t flag_mask = store_flag_mask(mb.rights);
+	bool keywords_ok = (mb.rights & ACL_WRITE) != 0;
 	if (mb.attrs & STORE_MBOX_NOSELECT)
 		return store_fail(s, STORE_ECANNOT, "mailbox is \\Noselect");
 	if ((uint64_t)mb.uidnext + count >= UINT32_MAX)
@@ -158,17 +170,20 @@ static int append_tx(struct store *s, int64_t mailbox_id,
 		ret = store_blob_attach(s, &srcs[i], &blob_id);
 		if (ret == STORE_OK)
 			ret = store_keywords_register(s, mailbox_id,
-						      msgs[i].keywords,
-						      msgs[i].keyword_count, &kw);
+				msgs[i].keywords,
+				keywords_ok ? msgs[i].keyword_count : 0, &kw);
 		if (ret == STORE_OK)
 			ret = insert_message(s, mailbox_id, uid, modseq,
-					     &msgs[i], buf_cstr(&kw), blob_id,
-					     now);
+					     &msgs[i], msgs[i].flags & flag_mask,
+					     buf_cstr(&kw), blob_id, now);
 		if (uids_r != NULL)
 			uids_r[i] = uid;
 		uid++;
 	}
 	buf_free(&kw);
+	/* RFC 9208 4.3.1: nothing is stored past the owner's quota. */
+	if (ret == STORE_OK)
+		ret = store_quota_check(s, mb.user_id, &before);
 	if (ret == STORE_OK)
 		ret = store_mailbox_set_counters(s, mailbox_id, uid, modseq);
 	if (uidvalidity_r != NULL)
@@ -244,6 +259,8 @@ static int snapshot_tx(struct store *s, int64_t mailbox_id,
 	size_t cap = 0;
 	int ret = store_mailbox_read(s, mailbox_id, &mb);
 
+	if (ret == STORE_OK)
+		ret = store_require(s, &mb, ACL_READ, STORE_ENONEXISTENT);
 	if (ret != STORE_OK)
 		return ret;
 	list->highestmodseq = mb.highestmodseq;
@@ -298,6 +315,8 @@ static int changes_tx(struct store *s, int64_t mailbox_id, uint64_t since,
 	size_t cap = 0;
 	int ret = store_mailbox_read(s, mailbox_id, &mb);
 
+	if (ret == STORE_OK)
+		ret = store_require(s, &mb, ACL_READ, STORE_ENONEXISTENT);
 	if (ret != STORE_OK)
 		return ret;
 	ch->changed.highestmodseq = mb.highestmodseq;
@@ -381,6 +400,8 @@ static int messages_get_tx(struct store *s, int64_t mailbox_id,
 	size_t cap = 0;
 	int rc = SQLITE_DONE, ret = store_mailbox_read(s, mailbox_id, &mb);
 
+	if (ret == STORE_OK)
+		ret = store_require(s, &mb, ACL_READ, STORE_ENONEXISTENT);
 	if (ret != STORE_OK)
 		return ret;
 	struct store_uid_range *norm = xmalloc((n + 1) * sizeof(*norm));

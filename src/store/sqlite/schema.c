@@ -6,10 +6,12 @@
  * version bump, so a crash leaves the database at either version. Never edit
  * a released migration: add a new one.
  *
- * Tables kept for coming work (empty until then):
- *   acl          RFC 4314 rights per mailbox and identifier
- *   quota_usage  RFC 9208 usage per user (storage bytes, message count)
- *   blob_cache   parsed ENVELOPE/BODYSTRUCTURE/part offsets per blob (used)
+ * Tables of migration 1 beyond the mail itself:
+ *   acl          RFC 4314 rights per mailbox and identifier (letters
+ *                "lrswipkxtea"; the owner is never in it)
+ *   quota_usage  RFC 9208 usage per user (storage bytes, message count),
+ *                kept by the triggers of migration 3
+ *   blob_cache   parsed ENVELOPE/BODYSTRUCTURE/part offsets per blob
  * The SEARCH index (FTS5, trigram tokenizer) is added by migration 2 as
  * table `fts` (rowid = blob id; see fts.c).
  */
@@ -109,6 +111,35 @@ static const char *const migrations[] = {
 	"CREATE VIRTUAL TABLE fts USING fts5(header, body, tokenize='trigram');"
 	"CREATE TRIGGER blobs_fts_delete AFTER DELETE ON blobs BEGIN"
 	"  DELETE FROM fts WHERE rowid = old.id;"
+	"END;",
+	/* 3: quota limits per user (no row: the configured default; NULL:
+	 * no limit on that resource), usage counted from the existing
+	 * messages and kept by triggers, so every path that adds or removes
+	 * message rows (append, copy, move, expunge, delete, import) updates
+	 * it in its own transaction. */
+	"CREATE TABLE quota_limits ("
+	"  user_id INTEGER PRIMARY KEY REFERENCES users(id) ON DELETE CASCADE,"
+	"  storage_kib INTEGER,"
+	"  messages INTEGER"
+	");"
+	"INSERT OR REPLACE INTO quota_usage (user_id, storage, messages)"
+	"  SELECT u.id,"
+	"    (SELECT total(m.size) FROM messages m JOIN mailboxes b"
+	"      ON b.id = m.mailbox_id WHERE b.user_id = u.id),"
+	"    (SELECT count(*) FROM messages m JOIN mailboxes b"
+	"      ON b.id = m.mailbox_id WHERE b.user_id = u.id)"
+	"  FROM users u;"
+	"CREATE TRIGGER quota_message_insert AFTER INSERT ON messages BEGIN"
+	"  INSERT OR IGNORE INTO quota_usage (user_id)"
+	"    SELECT user_id FROM mailboxes WHERE id = NEW.mailbox_id;"
+	"  UPDATE quota_usage SET storage = storage + NEW.size,"
+	"    messages = messages + 1 WHERE user_id ="
+	"    (SELECT user_id FROM mailboxes WHERE id = NEW.mailbox_id);"
+	"END;"
+	"CREATE TRIGGER quota_message_delete AFTER DELETE ON messages BEGIN"
+	"  UPDATE quota_usage SET storage = storage - OLD.size,"
+	"    messages = messages - 1 WHERE user_id ="
+	"    (SELECT user_id FROM mailboxes WHERE id = OLD.mailbox_id);"
 	"END;",
 };
 

@@ -3,6 +3,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "store/sqlite/internal.h"
 
@@ -39,6 +40,12 @@ bool store_user_name_valid(const char *name, const char **reason_r)
 		else if (c == '/')
 			reason = "user name contains '/'";
 	}
+	/* RFC 4314 2: "anyone" and names starting with '-' are ACL
+	 * identifiers of their own. */
+	if (reason == NULL && strcasecmp(name, "anyone") == 0)
+		reason = "\"anyone\" is reserved for access control lists";
+	else if (reason == NULL && name[0] == '-')
+		reason = "user name starts with '-'";
 	if (reason_r != NULL)
 		*reason_r = reason;
 	return reason == NULL;
@@ -258,6 +265,15 @@ static int user_delete_tx(struct store *s, const char *name)
 		store_tx_changed(s, ids[i]);
 	}
 	free(ids);
+	/* The user's ACL entries on others' mailboxes go too: a new account
+	 * of the same name must not inherit them. */
+	st = ret ? NULL : store_stmt(s, "DELETE FROM acl WHERE identifier IN"
+		" (SELECT name FROM users WHERE name = ?1"
+		"  UNION SELECT '-' || name FROM users WHERE name = ?1)");
+	if (st != NULL) {
+		sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+		ret = store_exec_stmt(s, st, "delete acl entries");
+	}
 	if (ret != STORE_OK)
 		return ret;
 	st = store_stmt(s, "DELETE FROM users WHERE name = ?1");
