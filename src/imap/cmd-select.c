@@ -14,6 +14,7 @@
 
 #include "core/strutil.h"
 #include "imap/command.h"
+#include "imap/mailbox-name.h"
 #include "imap/seqset.h"
 #include "imap/view.h"
 #include "store/store.h"
@@ -178,6 +179,7 @@ static bool select_mailbox(struct command *cmd, bool readonly)
 	struct session *s = cmd->session;
 	const char *name, *error = NULL;
 	size_t len;
+	struct buf utf8_name = BUF_INIT;
 	struct select_params params;
 
 	memset(&params, 0, sizeof(params));
@@ -185,6 +187,12 @@ static bool select_mailbox(struct command *cmd, bool readonly)
 	    !imap_arg_as_astring(&cmd->args[0], &name, &len))
 		return command_bad(cmd, NULL, "%s needs a mailbox name",
 				   readonly ? "EXAMINE" : "SELECT");
+	/* RFC 6855 3: after ENABLE UTF8=ACCEPT the name comes in UTF-8. */
+	if (!mailbox_name_from_client(s, name, len, &utf8_name, &name, &len,
+				      &error)) {
+		buf_free(&utf8_name);
+		return command_bad(cmd, NULL, "%s", error);
+	}
 	if (cmd->args_count == 2 &&
 	    (error = parse_params(s, &cmd->args[1], &params)) != NULL) {
 		select_params_free(&params);
@@ -203,6 +211,7 @@ static bool select_mailbox(struct command *cmd, bool readonly)
 	if (params.condstore || params.qresync)
 		s->enabled_condstore = true;
 	int r = mailbox_view_open(s, name, readonly, &error);
+	buf_free(&utf8_name);
 	if (r == STORE_OK && params.qresync)
 		r = mailbox_view_qresync(s, &params.q, &error);
 	select_params_free(&params);

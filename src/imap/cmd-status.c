@@ -1,12 +1,12 @@
 /*
  * STATUS (RFC 3501 6.3.10). The items of RFC 3501, HIGHESTMODSEQ (RFC
- * 7162 3.1.7), MAILBOXID (RFC 8474 4.3), DELETED (RFC 9051 6.3.11) and
+ * 7162 3.1.7), MAILBOXID (RFC 8474 4.3), DELETED (RFC 9051 6.3.11),
  * DELETED-STORAGE (RFC 9208 4.1.4, required with QUOTA=RES-MESSAGE and
- * QUOTA=RES-STORAGE); SIZE (RFC 8438) comes with the capability that
- * announces it.
+ * QUOTA=RES-STORAGE), SIZE (RFC 8438) and APPENDLIMIT (RFC 7889 3.1).
  */
 #include <string.h>
 
+#include "imap/capability.h"
 #include "imap/cmd-mailbox.h"
 #include "imap/mailbox-name.h"
 #include "imap/objectid.h"
@@ -19,6 +19,8 @@ enum status_item {
 	STATUS_UIDNEXT,
 	STATUS_UIDVALIDITY,
 	STATUS_UNSEEN,
+	STATUS_SIZE,
+	STATUS_APPENDLIMIT,
 	STATUS_HIGHESTMODSEQ,
 	STATUS_MAILBOXID,
 	STATUS_DELETED,
@@ -31,6 +33,8 @@ static const char *const status_item_names[] = {
 	[STATUS_UIDNEXT] = "UIDNEXT",
 	[STATUS_UIDVALIDITY] = "UIDVALIDITY",
 	[STATUS_UNSEEN] = "UNSEEN",
+	[STATUS_SIZE] = "SIZE",
+	[STATUS_APPENDLIMIT] = "APPENDLIMIT",
 	[STATUS_HIGHESTMODSEQ] = "HIGHESTMODSEQ",
 	[STATUS_MAILBOXID] = "MAILBOXID",
 	[STATUS_DELETED] = "DELETED",
@@ -67,6 +71,10 @@ static void write_item(struct buf *out, const struct store_mailbox_status *st,
 {
 	uint64_t v = 0;
 	switch (item) {
+	/* RFC 8438 3: the total of the messages' RFC822.SIZE. */
+	case STATUS_SIZE: v = st->size; break;
+	/* RFC 7889 3.1: one limit for every mailbox. */
+	case STATUS_APPENDLIMIT: v = capability_appendlimit(); break;
 	case STATUS_MESSAGES: v = st->messages; break;
 	case STATUS_RECENT: v = st->recent; break;
 	case STATUS_UIDNEXT: v = st->uidnext; break;
@@ -91,7 +99,7 @@ static void write_status(struct session *s, const char *name, size_t len,
 	struct buf out = BUF_INIT;
 	bool first = true;
 	buf_append_str(&out, "* STATUS ");
-	mailbox_name_write(&out, name, len);
+	mailbox_name_write_for(s, &out, name, len);
 	buf_append_str(&out, " (");
 	for (size_t k = 0; k < STATUS_ITEM_COUNT; k++) {
 		if ((items & (1u << k)) == 0)
@@ -118,7 +126,7 @@ bool cmd_status(struct command *cmd)
 	if (cmd->args_count != 2)
 		return command_bad(cmd, NULL, "STATUS takes a mailbox name and a list of items");
 	if (!parse_items(&cmd->args[1], &items))
-		return command_bad(cmd, NULL, "STATUS items are a list of MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, HIGHESTMODSEQ, MAILBOXID, DELETED, DELETED-STORAGE");
+		return command_bad(cmd, NULL, "STATUS items are a list of MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, HIGHESTMODSEQ, MAILBOXID, DELETED, DELETED-STORAGE, SIZE, APPENDLIMIT");
 	/* RFC 7162 3.1: STATUS (HIGHESTMODSEQ) is CONDSTORE enabling. */
 	if (items & (1u << STATUS_HIGHESTMODSEQ))
 		mailbox_view_enable_condstore(s);
@@ -150,4 +158,15 @@ bool cmd_status(struct command *cmd)
 	write_status(s, name.data, name.len, items, &status);
 	buf_free(&name);
 	return command_ok(cmd, NULL, "STATUS completed");
+}
+
+bool cmd_status_parse_items(const struct imap_arg *arg, unsigned *items_r)
+{
+	return parse_items(arg, items_r);
+}
+
+void cmd_status_write(struct session *s, const char *name, size_t len,
+		      unsigned items, const struct store_mailbox_status *st)
+{
+	write_status(s, name, len, items, st);
 }
