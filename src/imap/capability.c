@@ -24,6 +24,9 @@ static const struct capability {
 	enum capability_when when;
 } capabilities[] = {
 	{ "IMAP4rev1", "3501", CAP_ALWAYS },
+	/* RFC 9051 7.2.2: every extension rev2 folds in is announced below
+	 * (LITERAL- semantics are a subset of LITERAL+). */
+	{ "IMAP4rev2", "9051", CAP_ALWAYS },
 	{ "APPENDLIMIT", "7889", CAP_APPENDLIMIT },
 	{ "STARTTLS", "3501 6.2.1", CAP_BEFORE_TLS },
 	{ "LOGINDISABLED", "3501 6.2.3", CAP_NO_PLAINTEXT },
@@ -31,6 +34,7 @@ static const struct capability {
 	{ "AUTH=LOGIN", "draft-murchison-sasl-login", CAP_PLAINTEXT_OK },
 	{ "AUTH=SCRAM-SHA-256", "7677", CAP_NOT_AUTHENTICATED },
 	{ "ACL", "4314", CAP_ALWAYS },
+	{ "BINARY", "3516", CAP_ALWAYS },
 	{ "CHILDREN", "3348", CAP_ALWAYS },
 	{ "COMPRESS=DEFLATE", "4978", CAP_ALWAYS },
 	{ "CONDSTORE", "7162", CAP_ALWAYS },

@@ -41,19 +41,15 @@ static int append_message_data(const struct imap_arg *arg, bool utf8_data,
 			       struct store_append_msg *msg,
 			       const char **error_r)
 {
-	/* RFC 3516 4.4: literal8 in APPEND needs the BINARY extension, which
-	 * is not advertised, so it is a syntax error here -- except inside
-	 * UTF8 (...), whose grammar is literal8 (RFC 6855 4). */
-	if (arg->literal8 != utf8_data) {
-		if (utf8_data) {
-			*error_r = "UTF8 takes a literal8: UTF8 (~{N}...)";
-			return -1;
-		}
-		*error_r = "literal8 is not supported (no BINARY)";
+	/* UTF8 (...) takes a literal8 (RFC 6855 4). */
+	if (utf8_data && !arg->literal8) {
+		*error_r = "UTF8 takes a literal8: UTF8 (~{N}...)";
 		return -1;
 	}
-	/* RFC 3501 9: a literal is CHAR8, which excludes NUL. */
-	if (arg->has_nul) {
+	/* RFC 3501 9: a literal is CHAR8, which excludes NUL; a literal8
+	 * (RFC 3516 4.4, BINARY) may carry any byte and is stored exactly
+	 * as sent, so FETCH BINARY gives it back unchanged. */
+	if (arg->has_nul && !arg->literal8) {
 		*error_r = "Message contains NUL bytes";
 		return -1;
 	}

@@ -352,8 +352,7 @@ def test_utf8_append_data_extension(server):
     c.ok("SELECT INBOX")
     lines = c.ok("FETCH 1 (FLAGS BODY.PEEK[])")
     assert msg in lines[0] and b"\\Seen" in lines[0]
-    # literal8 outside UTF8 (...) still needs BINARY; UTF8 needs literal8.
-    expect(c, b"APPEND INBOX ~{%d+}\r\n" % len(msg) + msg, "BAD")
+    # UTF8 (...) needs a literal8.
     expect(c, b"APPEND INBOX UTF8 ({%d+}\r\n" % len(msg) + msg + b")", "BAD")
     expect(c, b"APPEND INBOX UTF8 ~{%d+}\r\n" % len(msg) + msg, "BAD")
 
