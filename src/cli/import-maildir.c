@@ -306,8 +306,10 @@ static int import_folder(struct import_ctx *ctx, int dirfd, const char *mailbox)
 				.size = data.len, .uid = files[i].uid,
 				.internaldate = files[i].mtime,
 			};
-			if (strncmp(files[i].name, "cur/", 4) == 0)
-				parse_info(files[i].name, keywords, &m);
+			/* Dovecot flags a message still in new/ by renaming
+			 * it there (seen with doveadm flags), so the info part
+			 * counts wherever the file is. */
+			parse_info(files[i].name, keywords, &m);
 			m.data = buf_steal(&data);
 			ret = import_add(ctx, mailbox_id, &m);
 		}

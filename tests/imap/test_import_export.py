@@ -219,3 +219,20 @@ def test_export_mbox_round_trip(server, tmp_path):
     want = [v[1] for v in messages(m, "INBOX").values()]
     m.logout()
     assert got == want
+
+
+def test_import_flags_of_files_still_in_new(server, tmp_path):
+    """Dovecot renames a message it flags even while it sits in new/
+    (doveadm flags add leaves new/NAME:2,FS): those flags count too."""
+    root = str(tmp_path / "md")
+    write_maildir(root, None, [
+        ("new", "300.c:2,FS", b"Subject: c\r\n\r\nc\r\n", 300000),
+        ("new", "400.d", b"Subject: d\r\n\r\nd\r\n", 400000),
+    ], uidlist="3 V77 N9\n4 :300.c\n8 :400.d\n")
+    server.quire(["import", "maildir", root, "carol"])
+    m = server.imap("carol")
+    got = messages(m, "INBOX")
+    assert sorted(got) == [4, 8]
+    assert {"\\Flagged", "\\Seen"} <= got[4][0]
+    assert not ({"\\Flagged", "\\Seen"} & got[8][0])
+    m.logout()
