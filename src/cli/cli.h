@@ -36,6 +36,14 @@ void cli_args_free(struct cli_args *args);
 /* Prints the common options and the configuration keys. */
 void cli_print_common_help(FILE *out);
 
+/*
+ * The argument shape of import and export: FORMAT FIRST SECOND
+ * [--mailbox NAME], FORMAT "maildir" or "mbox". *mailbox_r defaults to
+ * "INBOX". Returns 1 for maildir, 2 for mbox, or 0 (usage error).
+ */
+int cli_parse_transfer_args(const struct cli_args *args, const char **first_r,
+			    const char **second_r, const char **mailbox_r);
+
 int cli_serve(int argc, char **argv);
 int cli_user(int argc, char **argv);
 int cli_deliver(int argc, char **argv);

@@ -82,3 +82,30 @@ void cli_print_common_help(FILE *out)
 	      "\nSettings (quire.conf keys, also usable with -o):\n", out);
 	config_write_help(out);
 }
+
+int cli_parse_transfer_args(const struct cli_args *args, const char **first_r,
+			    const char **second_r, const char **mailbox_r)
+{
+	const char *format = NULL, *first = NULL, *second = NULL;
+	*mailbox_r = "INBOX";
+	for (int i = 0; i < args->rest_count; i++) {
+		const char *a = args->rest[i];
+		if (strcmp(a, "--mailbox") == 0 && i + 1 < args->rest_count)
+			*mailbox_r = args->rest[++i];
+		else if ((a[0] == '-' && a[1] != '\0') || second != NULL)
+			return 0;
+		else if (format == NULL)
+			format = a;
+		else if (first == NULL)
+			first = a;
+		else
+			second = a;
+	}
+	*first_r = first;
+	*second_r = second;
+	if (format == NULL || second == NULL)
+		return 0;
+	if (strcmp(format, "maildir") == 0)
+		return 1;
+	return strcmp(format, "mbox") == 0 ? 2 : 0;
+}

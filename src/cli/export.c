@@ -343,26 +343,10 @@ static int export_mbox(struct store *st, int64_t user_id, const char *path,
 
 static int export_run(struct cli_args *args)
 {
-	const char *format = NULL, *user = NULL, *path = NULL;
-	const char *mailbox = "INBOX";
-	for (int i = 0; i < args->rest_count; i++) {
-		const char *a = args->rest[i];
-		if (strcmp(a, "--mailbox") == 0 && i + 1 < args->rest_count)
-			mailbox = args->rest[++i];
-		else if (a[0] == '-' && a[1] != '\0')
-			format = NULL, i = args->rest_count;
-		else if (format == NULL)
-			format = a;
-		else if (user == NULL)
-			user = a;
-		else if (path == NULL)
-			path = a;
-		else
-			format = NULL, i = args->rest_count;
-	}
-	bool maildir = format != NULL && strcmp(format, "maildir") == 0;
-	bool mbox = format != NULL && strcmp(format, "mbox") == 0;
-	if ((!maildir && !mbox) || path == NULL) {
+	const char *user, *path, *mailbox;
+	int kind = cli_parse_transfer_args(args, &user, &path, &mailbox);
+	bool maildir = kind == 1;
+	if (kind == 0) {
 		export_usage(stderr);
 		return CLI_EX_USAGE;
 	}

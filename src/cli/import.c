@@ -207,26 +207,10 @@ int import_read_file(int dirfd, const char *path, struct buf *out)
 
 static int import_run(struct cli_args *args)
 {
-	const char *format = NULL, *path = NULL, *user = NULL;
-	const char *mailbox = "INBOX";
-	for (int i = 0; i < args->rest_count; i++) {
-		const char *a = args->rest[i];
-		if (strcmp(a, "--mailbox") == 0 && i + 1 < args->rest_count)
-			mailbox = args->rest[++i];
-		else if (a[0] == '-' && a[1] != '\0')
-			format = NULL, i = args->rest_count;
-		else if (format == NULL)
-			format = a;
-		else if (path == NULL)
-			path = a;
-		else if (user == NULL)
-			user = a;
-		else
-			format = NULL, i = args->rest_count;
-	}
-	bool maildir = format != NULL && strcmp(format, "maildir") == 0;
-	bool mbox = format != NULL && strcmp(format, "mbox") == 0;
-	if ((!maildir && !mbox) || user == NULL) {
+	const char *path, *user, *mailbox;
+	int kind = cli_parse_transfer_args(args, &path, &user, &mailbox);
+	bool maildir = kind == 1;
+	if (kind == 0) {
 		import_usage(stderr);
 		return CLI_EX_USAGE;
 	}
