@@ -110,12 +110,11 @@ void message_cache_fill_uids(struct store *st, int64_t mailbox_id,
 		for (size_t i = 0; i < list.count; i++) {
 			struct message msg;
 			if (message_load(st, list.msgs[i].blob_id, list.msgs[i].size,
-					 true, true, &msg, &error) != STORE_OK)
+					 true, false, &msg, &error) != STORE_OK)
 				log_warn(NULL, "cannot parse new message uid %u: %s",
 					 list.msgs[i].uid, error);
 			else
-				search_text_index_message(st, msg.blob_id, msg.tree,
-							  msg.data, msg.size);
+				search_text_index_later(st, msg.blob_id, msg.size);
 			message_release(&msg);
 		}
 		store_message_list_free(&list);

@@ -31,10 +31,8 @@ void search_text_extract(const struct mail_tree *tree, const char *msg,
 int search_text_index_mailbox(struct store *st, int64_t mailbox_id,
 			      const char **error_r);
 
-/* Indexes one message just stored (delivery, APPEND), so searches do not
- * have to catch up later. Failures only cost that later catch-up. */
-void search_text_index_message(struct store *st, int64_t blob_id,
-			       const struct mail_tree *tree, const char *data,
-			       size_t size);
+/* Queues a body just stored (delivery, APPEND) for indexing with others
+ * of this thread in one transaction; see search-text.c for why. */
+void search_text_index_later(struct store *st, int64_t blob_id, uint64_t size);
 
 #endif
