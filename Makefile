@@ -122,7 +122,7 @@ FUZZ_SAN    := -fsanitize=address,undefined -fno-sanitize-recover=undefined \
                -fno-omit-frame-pointer
 FUZZ_CFLAGS := -std=gnu11 -O1 -g -Wall -Wextra -Werror -Wshadow -Wno-unused-parameter \
                -D_GNU_SOURCE -Isrc -Itests/fuzz $(FUZZ_SAN) $(PKG_CFLAGS)
-FUZZ_TARGETS := imap-parser mime section-spec seqset mutf7 config sasl imapdate
+FUZZ_TARGETS := imap-parser mime section-spec seqset mutf7 config sasl imapdate search
 FUZZ_MAIL   := core/buf mail/cache mail/decode mail/header mail/imap-bodystructure \
                mail/imap-envelope mail/imap-string mail/mime mail/mime-params \
                mail/pool mail/section
@@ -135,6 +135,8 @@ FUZZ_SRCS_config       := core/buf core/config core/log core/strutil
 FUZZ_SRCS_sasl         := core/buf auth/const-time auth/password auth/sasl \
                           auth/saslprep auth/scram
 FUZZ_SRCS_imapdate     := core/buf core/imapdate core/strutil
+FUZZ_SRCS_search       := core/buf core/imapdate core/strutil imap/parser imap/writer imap/seqset \
+                          imap/search-parse imap/search-fold mail/decode
 FUZZ_BINS   := $(patsubst %,$(FUZZ_DIR)/fuzz-%,$(FUZZ_TARGETS))
 
 fuzz: $(FUZZ_BINS)
@@ -181,6 +183,19 @@ check-load: deps
 
 clean:
 	rm -rf build
+
+# Benchmarks: the load generator links only libc, pthreads and OpenSSL so it
+# builds whatever state the server is in.
+bench: $(BUILD)/bench/loadgen $(BUILD)/bench/nofsync.so
+
+$(BUILD)/bench/loadgen: $(wildcard bench/loadgen/*.c) $(wildcard bench/loadgen/*.h)
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -g -Wall -Wextra -Werror -Wshadow -D_GNU_SOURCE \
+		$(SANFLAGS) -o $@ $(filter %.c,$^) $(LDFLAGS) -lssl -lcrypto -lpthread
+
+$(BUILD)/bench/nofsync.so: bench/nofsync/nofsync.c
+	@mkdir -p $(dir $@)
+	$(CC) -std=gnu11 -O2 -Wall -Wextra -Werror -shared -fPIC -o $@ $<
 
 -include $(shell find $(BUILD)/obj -name '*.d' 2>/dev/null)
 -include $(shell find $(FUZZ_DIR)/obj -name '*.d' 2>/dev/null)

@@ -120,6 +120,9 @@ static const struct setting settings[] = {
 	{ NULL, "max_literal_size", SETTING_U64, OFF(max_literal_size), "64M",
 	  1, 1024 * GIB, NULL,
 	  "largest literal, so largest APPEND (announced as APPENDLIMIT)" },
+	{ NULL, "literal_minus", SETTING_BOOL, OFF(literal_minus), "no", 0, 0,
+	  NULL, "announce LITERAL- instead of LITERAL+ (RFC 7888 5): "
+	  "non-synchronizing literals of at most 4096 bytes" },
 	{ NULL, "output_buffer_max", SETTING_SIZE, OFF(output_buffer_max),
 	  "4M", 64 * KIB, GIB, NULL,
 	  "unsent output per connection before a non-reading client is dropped" },

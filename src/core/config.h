@@ -36,6 +36,7 @@ struct config {
 	/* limits */
 	size_t max_line_length;    /* 65536 */
 	uint64_t max_literal_size; /* 67108864 (also APPENDLIMIT) */
+	bool literal_minus;        /* LITERAL- instead of LITERAL+: no */
 	size_t output_buffer_max;  /* 4194304: past this a non-reader is dropped */
 	unsigned max_bad_commands; /* 10 in a row -> BYE */
 	unsigned auth_timeout;     /* seconds before login: 60 */

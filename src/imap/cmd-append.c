@@ -1,6 +1,6 @@
 /*
  * APPEND (RFC 3501 6.3.11) with MULTIAPPEND (RFC 3502) and APPENDUID
- * (RFC 4315 3).
+ * (RFC 4315 3), and the UTF8 data extension of UTF8=ACCEPT (RFC 6855 4).
  *
  *	APPEND mailbox [flag-list] [date-time] literal
  *	               *(SP [flag-list] [date-time] literal)
@@ -37,18 +37,19 @@ static void append_batch_free(struct append_batch *batch)
 	free(batch->msgs);
 }
 
-static int append_message_data(const struct imap_arg *arg,
+static int append_message_data(const struct imap_arg *arg, bool utf8_data,
 			       struct store_append_msg *msg,
 			       const char **error_r)
 {
-	/* RFC 3516 4.4: literal8 in APPEND needs the BINARY extension, which
-	 * is not advertised, so it is a syntax error here. */
-	if (arg->literal8) {
-		*error_r = "literal8 is not supported (no BINARY)";
+	/* UTF8 (...) takes a literal8 (RFC 6855 4). */
+	if (utf8_data && !arg->literal8) {
+		*error_r = "UTF8 takes a literal8: UTF8 (~{N}...)";
 		return -1;
 	}
-	/* RFC 3501 9: a literal is CHAR8, which excludes NUL. */
-	if (arg->has_nul) {
+	/* RFC 3501 9: a literal is CHAR8, which excludes NUL; a literal8
+	 * (RFC 3516 4.4, BINARY) may carry any byte and is stored exactly
+	 * as sent, so FETCH BINARY gives it back unchanged. */
+	if (arg->has_nul && !arg->literal8) {
 		*error_r = "Message contains NUL bytes";
 		return -1;
 	}
@@ -100,7 +101,19 @@ static int append_parse_one(const struct imap_arg *args, size_t count,
 		*error_r = "Missing message literal";
 		return -1;
 	}
-	if (append_message_data(&args[i], msg, error_r) < 0)
+	/* RFC 6855 4: append-data =/ "UTF8" SP "(" literal8 ")", the way a
+	 * client sends a message with UTF-8 header fields. */
+	const struct imap_arg *data = &args[i];
+	bool utf8_data = imap_arg_atom_equals(data, "UTF8");
+	if (utf8_data) {
+		if (++i >= count || args[i].type != IMAP_ARG_LIST ||
+		    args[i].list_count != 1) {
+			*error_r = "UTF8 takes a literal8 in parentheses";
+			return -1;
+		}
+		data = &args[i].list[0];
+	}
+	if (append_message_data(data, utf8_data, msg, error_r) < 0)
 		return -1;
 	msg->flags = flags->flags;
 	msg->keywords = flags->keywords;

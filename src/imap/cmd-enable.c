@@ -3,6 +3,7 @@
  * be enabled; the others are ignored as section 3.1 requires, and the
  * ENABLED response lists just what this command newly turned on.
  */
+#include <stddef.h>
 #include <string.h>
 
 #include "imap/command.h"
@@ -13,6 +14,10 @@ struct enableable {
 };
 
 static const struct enableable enableables[] = {
+	{ "CONDSTORE", offsetof(struct session, enabled_condstore) },
+	{ "IMAP4rev2", offsetof(struct session, enabled_rev2) },
+	{ "QRESYNC", offsetof(struct session, enabled_qresync) },
+	{ "UTF8=ACCEPT", offsetof(struct session, enabled_utf8) },
 	{ NULL, 0 },
 };
 
@@ -46,7 +51,17 @@ bool cmd_enable(struct command *cmd)
 		buf_append_char(&line, ' ');
 		buf_append(&line, cmd->args[i].str, cmd->args[i].len);
 	}
+	/* RFC 7162 3.2.3: QRESYNC implies CONDSTORE (not listed in
+	 * ENABLED unless asked for: it was not named). */
+	if (s->enabled_qresync)
+		s->enabled_condstore = true;
+	/* RFC 9051 5.1, 4.3: IMAP4rev2 speaks UTF-8 mailbox names and
+	 * quoted strings, as UTF8=ACCEPT does. */
+	if (s->enabled_rev2)
+		s->enabled_utf8 = true;
 	buf_append(&line, "\r\n", 2);
+	/* RFC 6855 3: UTF-8 in quoted strings from now on. */
+	imap_parser_set_utf8(s->parser, s->enabled_utf8);
 	session_write(s, line.data, line.len);
 	buf_free(&line);
 	return command_ok(cmd, NULL, "Enabled");

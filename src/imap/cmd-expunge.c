@@ -27,12 +27,23 @@ static bool expunge_run(struct command *cmd,
 	/* RFC 3501 6.3.2: EXAMINE allows no change to the mailbox. */
 	if (s->view->readonly)
 		return command_no(cmd, "READ-ONLY", "Mailbox is read-only");
+	uint64_t modseq = 0;
 	int r = store_expunge(session_store(s), s->view->mailbox_id, ranges,
-			      range_count, &uids, &count, NULL, &error);
+			      range_count, &uids, &count, &modseq, &error);
 	if (r != STORE_OK)
 		return command_no(cmd, store_error_code(r), "%s", error);
+	/* With QRESYNC this writes one VANISHED (RFC 7162 3.2.7). */
 	mailbox_view_remove_uids(s, uids, count, false);
 	free(uids);
+	if (count > 0 && s->enabled_qresync) {
+		/* RFC 7162 3.2.7, 3.2.9: the new HIGHESTMODSEQ goes in the
+		 * tagged OK once QRESYNC is on. */
+		struct buf code = BUF_INIT;
+		buf_printf(&code, "HIGHESTMODSEQ %llu", (unsigned long long)modseq);
+		command_ok(cmd, buf_cstr(&code), "Expunge completed");
+		buf_free(&code);
+		return true;
+	}
 	return command_ok(cmd, NULL, "Expunge completed");
 }
 

@@ -1,5 +1,8 @@
 /*
- * FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8; RFC 3516 BINARY).
+ * FETCH and UID FETCH (RFC 3501 6.4.5, 6.4.8; RFC 3516 BINARY), with the
+ * modifiers CHANGEDSINCE and VANISHED (RFC 7162 3.1.4.1, 3.2.6) and the
+ * items MODSEQ (RFC 7162), EMAILID/THREADID (RFC 8474), SAVEDATE (RFC
+ * 8514) and PREVIEW (RFC 8970).
  *
  * Responses are written message by message; a body literal is sent from
  * the mapped blob in chunks, and whenever the connection's output passes
@@ -13,11 +16,16 @@
 
 #include "core/imapdate.h"
 #include "core/log.h"
+#include "core/strutil.h"
 #include "imap/command.h"
 #include "imap/fetch-items.h"
 #include "imap/message.h"
+#include "imap/objectid.h"
+#include "imap/seqset.h"
 #include "imap/view.h"
+#include "imap/writer.h"
 #include "mail/mime.h"
+#include "mail/preview.h"
 #include "mail/section.h"
 #include "net/conn.h"
 #include "store/store.h"
@@ -203,6 +211,25 @@ static void fetch_write_binary(struct command *cmd, struct fetch_ctx *ctx,
 	fetch_write_literal_start(cmd, ctx, ctx->owned.data + off, len, has_nul);
 }
 
+static void fetch_write_emailid(struct command *cmd, struct fetch_ctx *ctx,
+				struct buf *line)
+{
+	uint8_t sha[32];
+	const char *error;
+	if (store_blob_sha256(session_store(cmd->session), ctx->record->blob_id,
+			      sha, &error) != STORE_OK) {
+		/* The message is there (its record was just read); a failure
+		 * is the store's, and the id must not be made up. */
+		log_warn(session_id(cmd->session), "EMAILID of uid %u: %s",
+			 ctx->record->uid, error);
+		ctx->failed = true;
+		memset(sha, 0, sizeof(sha));
+	}
+	buf_append_str(line, "EMAILID (");
+	objectid_email(sha, ctx->record->internaldate, line);
+	buf_append_char(line, ')');
+}
+
 /* Writes one item (a literal may be left to stream). */
 static void fetch_write_item(struct command *cmd, struct fetch_ctx *ctx,
 			     const struct fetch_item *item, uint32_t seq)
@@ -252,6 +279,32 @@ static void fetch_write_item(struct command *cmd, struct fetch_ctx *ctx,
 	case FETCH_BINARY_SIZE:
 		fetch_write_binary(cmd, ctx, item, &line);
 		break;
+	case FETCH_MODSEQ:
+		buf_printf(&line, "MODSEQ (%llu)",
+			   (unsigned long long)view->msgs[seq - 1].modseq);
+		break;
+	case FETCH_EMAILID:
+		fetch_write_emailid(cmd, ctx, &line);
+		break;
+	case FETCH_THREADID:
+		/* RFC 8474 5.2: no thread ids computed, so NIL. */
+		buf_append_str(&line, "THREADID NIL");
+		break;
+	case FETCH_SAVEDATE:
+		/* RFC 8514 4.2: every message here has a save date. */
+		buf_append_str(&line, "SAVEDATE \"");
+		imapdate_format_datetime(ctx->record->savedate, 0, &line);
+		buf_append_char(&line, '"');
+		break;
+	case FETCH_PREVIEW: {
+		struct buf text = BUF_INIT;
+		mail_preview(ctx->msg.tree, ctx->msg.data, ctx->msg.size, &text);
+		buf_append_str(&line, "PREVIEW ");
+		imap_write_string(&line, text.data != NULL ? text.data : "", text.len,
+				  cmd->session->enabled_utf8 ? IMAP_WRITE_UTF8 : 0);
+		buf_free(&text);
+		break;
+	}
 	}
 	session_write(cmd->session, line.data, line.len);
 	buf_free(&line);
@@ -309,15 +362,26 @@ static bool fetch_begin_message(struct command *cmd, struct fetch_ctx *ctx)
 
 static void fetch_end_message(struct command *cmd, struct fetch_ctx *ctx)
 {
+	struct session *s = cmd->session;
 	uint32_t seq = ctx->seqs[ctx->pos];
-	bool flags_requested = false;
+	bool has[FETCH_PREVIEW + 1] = { false };
 	for (size_t i = 0; i < ctx->items.count; i++)
-		flags_requested |= ctx->items.items[i].kind == FETCH_FLAGS;
-	if (!flags_requested && seq_in(ctx->seen_set, ctx->seen_count, seq)) {
+		has[ctx->items.items[i].kind] = true;
+	if (seq_in(ctx->seen_set, ctx->seen_count, seq)) {
+		/* The \Seen this FETCH set is reported with the message; a
+		 * CONDSTORE client also gets UID and the new MODSEQ (RFC 7162
+		 * 3.2.4), as for any flag change. */
 		struct buf line = BUF_INIT;
-		buf_append_str(&line, " FLAGS ");
-		mailbox_view_write_flags(cmd->session->view, seq, &line);
-		session_write(cmd->session, line.data, line.len);
+		if (!has[FETCH_FLAGS]) {
+			buf_append_str(&line, " FLAGS ");
+			mailbox_view_write_flags(s->view, seq, &line);
+		}
+		if (s->enabled_condstore && !has[FETCH_UID])
+			buf_printf(&line, " UID %u", s->view->msgs[seq - 1].uid);
+		if (s->enabled_condstore && !has[FETCH_MODSEQ])
+			buf_printf(&line, " MODSEQ (%llu)",
+				   (unsigned long long)s->view->msgs[seq - 1].modseq);
+		session_write(s, line.data, line.len);
 		buf_free(&line);
 	}
 	session_write_str(cmd->session, ")\r\n");
@@ -369,22 +433,140 @@ suspend:
 	return false;
 }
 
+struct fetch_modifiers {
+	bool changedsince;
+	uint64_t modseq;
+	bool vanished;
+};
+
+/* True for "(LAZY)" after a lone PREVIEW item: FETCH 1 PREVIEW (LAZY) is
+ * a fetch-att with its modifier (RFC 8970 6), not a FETCH modifier. */
+static bool is_preview_lazy(const struct command *cmd)
+{
+	const struct imap_arg *list;
+	size_t count;
+	if (!imap_arg_atom_equals(&cmd->args[1], "PREVIEW") ||
+	    !imap_arg_as_list(&cmd->args[2], &list, &count) || count != 1)
+		return false;
+	return imap_arg_atom_equals(&list[0], "LAZY");
+}
+
+/* RFC 4466 2.4 fetch-modifiers: CHANGEDSINCE n, VANISHED. Returns NULL or
+ * the BAD text. */
+static const char *parse_modifiers(const struct command *cmd, bool uid,
+				   struct fetch_modifiers *mods)
+{
+	const struct imap_arg *list;
+	size_t count;
+
+	memset(mods, 0, sizeof(*mods));
+	if (cmd->args_count == 2 || is_preview_lazy(cmd))
+		return NULL;
+	if (!imap_arg_as_list(&cmd->args[2], &list, &count) || count == 0)
+		return "FETCH modifiers are a list";
+	for (size_t i = 0; i < count; i++) {
+		if (imap_arg_atom_equals(&list[i], "CHANGEDSINCE") && !mods->changedsince &&
+		    i + 1 < count && list[i + 1].type == IMAP_ARG_ATOM &&
+		    str_to_u64(list[i + 1].str, list[i + 1].len, &mods->modseq) == 0 &&
+		    mods->modseq <= INT64_MAX) {
+			mods->changedsince = true;
+			i++;
+		} else if (imap_arg_atom_equals(&list[i], "VANISHED") && !mods->vanished) {
+			mods->vanished = true;
+		} else {
+			return "Unknown, repeated or invalid FETCH modifier";
+		}
+	}
+	/* RFC 7162 3.2.6: VANISHED only in UID FETCH, only after ENABLE
+	 * QRESYNC, only with CHANGEDSINCE. */
+	if (mods->vanished && !uid)
+		return "VANISHED is a UID FETCH modifier";
+	if (mods->vanished && !cmd->session->enabled_qresync)
+		return "VANISHED needs ENABLE QRESYNC first";
+	if (mods->vanished && !mods->changedsince)
+		return "VANISHED needs CHANGEDSINCE";
+	return NULL;
+}
+
+/* RFC 7162 3.2.6: the UIDs of the set expunged after modseq, as
+ * VANISHED (EARLIER), before any FETCH response. */
+static int fetch_write_vanished(struct command *cmd, uint64_t modseq)
+{
+	struct session *s = cmd->session;
+	struct seqset set;
+	uint32_t *uids;
+	size_t count, n = 0;
+	const char *error;
+
+	if (seqset_parse(cmd->args[0].str, cmd->args[0].len, &set, &error) < 0)
+		return -1;
+	int r = store_expunged_since(session_store(s), s->view->mailbox_id,
+				     modseq, &uids, &count, &error);
+	if (r != STORE_OK) {
+		seqset_free(&set);
+		return r;
+	}
+	/* "*" is the highest UID there ever was; messages still in the view
+	 * go out as VANISHED proper when the view learns of them. */
+	for (size_t i = 0; i < count; i++) {
+		if (seqset_contains(&set, uids[i], UINT32_MAX) &&
+		    mailbox_view_seq_of(s->view, uids[i]) == 0)
+			uids[n++] = uids[i];
+	}
+	struct buf out = BUF_INIT;
+	mailbox_view_write_vanished_earlier(uids, n, &out);
+	session_write(s, out.data, out.len);
+	buf_free(&out);
+	free(uids);
+	seqset_free(&set);
+	return 0;
+}
+
+/* Keeps the messages whose modseq is above modseq (RFC 7162 3.1.4.1). */
+static void fetch_filter_changed(struct fetch_ctx *ctx,
+				 const struct mailbox_view *view, uint64_t modseq)
+{
+	size_t n = 0;
+	for (size_t i = 0; i < ctx->count; i++) {
+		if (view->msgs[ctx->seqs[i] - 1].modseq > modseq)
+			ctx->seqs[n++] = ctx->seqs[i];
+	}
+	ctx->count = n;
+}
+
 bool cmd_fetch(struct command *cmd)
 {
 	struct session *s = cmd->session;
 	bool uid = cmd->def->name[0] == 'U';
 	const char *error = NULL;
+	struct fetch_modifiers mods;
 
-	if (cmd->args_count != 2 || cmd->args[0].type != IMAP_ARG_ATOM)
+	if (cmd->args_count < 2 || cmd->args_count > 3 ||
+	    cmd->args[0].type != IMAP_ARG_ATOM)
 		return command_bad(cmd, NULL, "FETCH needs a sequence set and items");
 	struct fetch_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	cmd->ctx = ctx;
 	cmd->ctx_free = fetch_ctx_free;
 	if (fetch_items_parse(&cmd->args[1], uid, &ctx->items, &error) < 0)
 		return command_bad(cmd, NULL, "%s", error);
+	if ((error = parse_modifiers(cmd, uid, &mods)) != NULL)
+		return command_bad(cmd, NULL, "%s", error);
 	if (mailbox_view_resolve(s->view, cmd->args[0].str, cmd->args[0].len, uid,
 				 &ctx->seqs, &ctx->count, &error) < 0)
 		return command_bad(cmd, NULL, "%s", error);
+	/* RFC 7162 3.1: MODSEQ and CHANGEDSINCE are CONDSTORE enabling;
+	 * CHANGEDSINCE implies MODSEQ (3.1.4.1). */
+	if (mods.changedsince)
+		fetch_items_add_modseq(&ctx->items);
+	if (ctx->items.has_modseq)
+		mailbox_view_enable_condstore(s);
+	if (mods.vanished) {
+		int r = fetch_write_vanished(cmd, mods.modseq);
+		if (r != 0)
+			return command_no(cmd, "UNAVAILABLE", "Cannot read expunged messages");
+	}
+	if (mods.changedsince)
+		fetch_filter_changed(ctx, s->view, mods.modseq);
 	if (ctx->count == 0)
 		return command_ok(cmd, NULL, "Fetch completed (no messages)");
 

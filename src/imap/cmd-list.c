@@ -9,7 +9,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/mutf7.h"
 #include "imap/cmd-mailbox.h"
+#include "imap/list-extended.h"
 #include "imap/list-match.h"
 #include "imap/mailbox-name.h"
 #include "store/store.h"
@@ -24,6 +26,12 @@ struct list_item {
 
 struct list_run {
 	bool lsub;
+	/* UTF8=ACCEPT: the pattern is UTF-8, so names are matched in UTF-8
+	 * (RFC 6855 3); converting the pattern to modified UTF-7 instead
+	 * would break "%" next to non-ASCII characters, which share one
+	 * base64 run in a stored name. */
+	bool utf8;
+	struct buf scratch;
 	struct store_mailbox_list all;	/* sorted with name_cmp */
 	struct list_match match;
 	struct list_item *items;
@@ -112,6 +120,18 @@ static bool has_children(const struct list_run *run, const char *name,
 	return found;
 }
 
+/* Whether the stored name[0..len) matches the pattern. */
+static bool name_matches(struct list_run *run, const char *name, size_t len)
+{
+	if (!run->utf8)
+		return list_match_name(&run->match, name, len);
+	buf_reset(&run->scratch);
+	if (mutf7_to_utf8(name, len, &run->scratch) < 0)
+		return list_match_name(&run->match, name, len);
+	return list_match_name(&run->match, buf_cstr(&run->scratch),
+			       run->scratch.len);
+}
+
 static void add_item(struct list_run *run, const char *name, size_t len,
 		     uint32_t attrs)
 {
@@ -148,7 +168,7 @@ static void add_parents(struct list_run *run, const char *name)
 	for (size_t i = 0; i < len; i++) {
 		if (name[i] != MAILBOX_NAME_DELIM || i == 0)
 			continue;
-		if (!list_match_name(&run->match, name, i) ||
+		if (!name_matches(run, name, i) ||
 		    find_listed(run, name, i) != NULL || synth_seen(run, name, i))
 			continue;
 		if (run->synth_count == run->synth_cap) {
@@ -170,7 +190,7 @@ static void collect(struct list_run *run)
 		if (!entry_listed(run, e))
 			continue;
 		size_t len = strlen(e->name);
-		if (list_match_name(&run->match, e->name, len)) {
+		if (name_matches(run, e->name, len)) {
 			uint32_t attrs = e->attrs;
 			/* A subscription whose mailbox is gone cannot be
 			 * selected. */
@@ -232,7 +252,7 @@ static void write_items(struct session *s, const struct list_run *run)
 		buf_printf(&out, "* %s (", word);
 		write_attrs(run, it, &out);
 		buf_printf(&out, ") \"%c\" ", MAILBOX_NAME_DELIM);
-		mailbox_name_write(&out, it->name, it->len);
+		mailbox_name_write_for(s, &out, it->name, it->len);
 		buf_append(&out, "\r\n", 2);
 		/* Hand over in pieces: 1000 mailboxes need no 100 kB buffer. */
 		if (out.len >= 16384) {
@@ -253,20 +273,23 @@ static void run_free(struct list_run *run)
 	for (size_t i = 0; i < run->synth_count; i++)
 		free(run->synth[i]);
 	free(run->synth);
+	buf_free(&run->scratch);
 }
 
 /* Reference and pattern are matched as bytes: they may hold wildcards
  * anywhere, even inside a "&...-" shift, so they are not checked as modified
  * UTF-7; what cannot be in a name only makes the match fail. */
-static const char *check_list_arg(const char *s, size_t len)
+static const char *check_list_arg(const char *s, size_t len, bool utf8)
 {
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 		if (c < 0x20 || c == 0x7f)
 			return "Control character or NUL in LIST argument";
-		if (c >= 0x80)
+		if (c >= 0x80 && !utf8)
 			return "8-bit LIST argument: use modified UTF-7 (RFC 3501 5.1.3)";
 	}
+	if (utf8 && !utf8_valid(s, len))
+		return "LIST argument is not valid UTF-8 (RFC 6855 3)";
 	return NULL;
 }
 
@@ -278,14 +301,14 @@ static bool list_or_lsub(struct command *cmd, bool lsub)
 	size_t ref_len, pattern_len;
 
 	/* RFC 3501 9: list = "LIST" SP mailbox SP list-mailbox. The
-	 * extended forms of RFC 5258 (selection options, pattern lists,
-	 * RETURN) are not offered, so they land here too. */
+	 * extended forms of RFC 5258 went to list_extended() instead. */
 	if (cmd->args_count != 2 ||
 	    !imap_arg_as_astring(&cmd->args[0], &ref, &ref_len) ||
 	    !imap_arg_as_astring(&cmd->args[1], &pattern, &pattern_len))
 		return command_bad(cmd, NULL, "%s takes a reference name and a mailbox pattern", word);
-	if ((error = check_list_arg(ref, ref_len)) != NULL ||
-	    (error = check_list_arg(pattern, pattern_len)) != NULL)
+	bool utf8 = s->enabled_utf8;
+	if ((error = check_list_arg(ref, ref_len, utf8)) != NULL ||
+	    (error = check_list_arg(pattern, pattern_len, utf8)) != NULL)
 		return command_bad(cmd, NULL, "%s", error);
 
 	/* RFC 3501 6.3.8: an empty pattern asks for the delimiter and the
@@ -308,7 +331,7 @@ static bool list_or_lsub(struct command *cmd, bool lsub)
 		return command_no(cmd, "UNAVAILABLE", "Mail store unavailable");
 	}
 
-	struct list_run run = { .lsub = lsub };
+	struct list_run run = { .lsub = lsub, .utf8 = utf8 };
 	int r = store_mailbox_list(st, s->user_id, &run.all, &error);
 	if (r != STORE_OK) {
 		buf_free(&full);
@@ -327,6 +350,14 @@ static bool list_or_lsub(struct command *cmd, bool lsub)
 
 bool cmd_list(struct command *cmd)
 {
+	struct list_options opts;
+	const char *error;
+
+	/* RFC 5258: selection options, pattern lists and RETURN. */
+	if (list_options_parse(cmd->args, cmd->args_count, &opts, &error) < 0)
+		return command_bad(cmd, NULL, "%s", error);
+	if (opts.extended)
+		return list_extended(cmd, &opts);
 	return list_or_lsub(cmd, false);
 }
 

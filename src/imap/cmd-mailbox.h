@@ -8,7 +8,19 @@
  */
 #include "imap/command.h"
 
+struct store_mailbox_status;
+
 command_fn cmd_create, cmd_delete, cmd_rename, cmd_subscribe,
 	cmd_unsubscribe, cmd_list, cmd_lsub, cmd_status, cmd_namespace;
+
+/*
+ * The STATUS items, shared with LIST's RETURN (STATUS (...)) (RFC 5819).
+ * cmd_status_parse_items reads a parenthesised item list into a bitmask;
+ * false for an empty list or an unknown item (a BAD). cmd_status_write
+ * sends "* STATUS name (...)" for the stored name[0..len) with those items.
+ */
+bool cmd_status_parse_items(const struct imap_arg *arg, unsigned *items_r);
+void cmd_status_write(struct session *s, const char *name, size_t len,
+		      unsigned items, const struct store_mailbox_status *st);
 
 #endif

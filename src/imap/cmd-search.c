@@ -81,7 +81,7 @@ static void save_result(struct searchres *res, unsigned opts,
 }
 
 static void write_esearch(struct command *cmd, bool uid, unsigned opts,
-			  const uint32_t *nums, size_t count)
+			  const uint32_t *nums, size_t count, uint64_t modseq)
 {
 	struct buf line = BUF_INIT;
 	buf_printf(&line, "* ESEARCH (TAG \"%s\")", cmd->tag);
@@ -99,17 +99,24 @@ static void write_esearch(struct command *cmd, bool uid, unsigned opts,
 		buf_append_str(&line, " ALL ");
 		seqset_format_array(&line, nums, count);
 	}
+	/* RFC 7162 3.1.10 */
+	if (modseq > 0 && count > 0)
+		buf_printf(&line, " MODSEQ %llu", (unsigned long long)modseq);
 	buf_append_str(&line, "\r\n");
 	session_write(cmd->session, line.data, line.len);
 	buf_free(&line);
 }
 
-static void write_search(struct command *cmd, const uint32_t *nums, size_t count)
+static void write_search(struct command *cmd, const uint32_t *nums, size_t count,
+			 uint64_t modseq)
 {
 	struct buf line = BUF_INIT;
 	buf_append_str(&line, "* SEARCH");
 	for (size_t i = 0; i < count; i++)
 		buf_printf(&line, " %u", nums[i]);
+	/* RFC 7162 3.1.6: the highest modseq of the messages found. */
+	if (modseq > 0 && count > 0)
+		buf_printf(&line, " (MODSEQ %llu)", (unsigned long long)modseq);
 	buf_append_str(&line, "\r\n");
 	session_write(cmd->session, line.data, line.len);
 	buf_free(&line);
@@ -163,11 +170,21 @@ bool cmd_search(struct command *cmd)
 	uint32_t *nums;
 	size_t n;
 	int r = search_program_run(s, &prog, saved, &nums, &n, &error);
+	bool uses_modseq = prog.uses_modseq;
 	search_program_free(&prog);
 	if (r != STORE_OK) {
 		if (opts & RETURN_SAVE)
 			searchres_clear(saved);
 		return command_no(cmd, store_error_code(r), "%s", error);
+	}
+	uint64_t modseq = 0;
+	if (r == STORE_OK && uses_modseq) {
+		/* RFC 7162 3.1: MODSEQ in SEARCH is CONDSTORE enabling. */
+		mailbox_view_enable_condstore(s);
+		for (size_t i = 0; i < n; i++) {
+			if (s->view->msgs[nums[i] - 1].modseq > modseq)
+				modseq = s->view->msgs[nums[i] - 1].modseq;
+		}
 	}
 	to_uids(s->view, nums, n);
 	if (opts & RETURN_SAVE)
@@ -178,9 +195,13 @@ bool cmd_search(struct command *cmd)
 	}
 	/* RFC 5182 2.4: SAVE alone produces no ESEARCH response. */
 	if (esearch && (opts & ~(unsigned)RETURN_SAVE) != 0)
-		write_esearch(cmd, uid, opts, nums, n);
+		write_esearch(cmd, uid, opts, nums, n, modseq);
+	else if (!esearch && s->enabled_rev2)
+		/* RFC 9051 6.4.4: IMAP4rev2 answers with ESEARCH, ALL by
+		 * default. */
+		write_esearch(cmd, uid, RETURN_ALL, nums, n, modseq);
 	else if (!esearch)
-		write_search(cmd, nums, n);
+		write_search(cmd, nums, n, modseq);
 	free(nums);
 	return command_ok(cmd, NULL, "Search completed");
 }

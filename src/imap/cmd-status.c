@@ -1,13 +1,16 @@
 /*
- * STATUS (RFC 3501 6.3.10). The items of RFC 3501, and DELETED and
+ * STATUS (RFC 3501 6.3.10). The items of RFC 3501, HIGHESTMODSEQ (RFC
+ * 7162 3.1.7), MAILBOXID (RFC 8474 4.3), DELETED (RFC 9051 6.3.11),
  * DELETED-STORAGE (RFC 9208 4.1.4, required with QUOTA=RES-MESSAGE and
- * QUOTA=RES-STORAGE); HIGHESTMODSEQ (RFC 7162) and SIZE (RFC 8438) come
- * with the capabilities that announce them.
+ * QUOTA=RES-STORAGE), SIZE (RFC 8438) and APPENDLIMIT (RFC 7889 3.1).
  */
 #include <string.h>
 
+#include "imap/capability.h"
 #include "imap/cmd-mailbox.h"
 #include "imap/mailbox-name.h"
+#include "imap/objectid.h"
+#include "imap/view.h"
 #include "store/store.h"
 
 enum status_item {
@@ -16,6 +19,10 @@ enum status_item {
 	STATUS_UIDNEXT,
 	STATUS_UIDVALIDITY,
 	STATUS_UNSEEN,
+	STATUS_SIZE,
+	STATUS_APPENDLIMIT,
+	STATUS_HIGHESTMODSEQ,
+	STATUS_MAILBOXID,
 	STATUS_DELETED,
 	STATUS_DELETED_STORAGE,
 };
@@ -26,6 +33,10 @@ static const char *const status_item_names[] = {
 	[STATUS_UIDNEXT] = "UIDNEXT",
 	[STATUS_UIDVALIDITY] = "UIDVALIDITY",
 	[STATUS_UNSEEN] = "UNSEEN",
+	[STATUS_SIZE] = "SIZE",
+	[STATUS_APPENDLIMIT] = "APPENDLIMIT",
+	[STATUS_HIGHESTMODSEQ] = "HIGHESTMODSEQ",
+	[STATUS_MAILBOXID] = "MAILBOXID",
 	[STATUS_DELETED] = "DELETED",
 	[STATUS_DELETED_STORAGE] = "DELETED-STORAGE",
 };
@@ -55,20 +66,31 @@ static bool parse_items(const struct imap_arg *arg, unsigned *items_r)
 	return true;
 }
 
-static uint64_t item_value(const struct store_mailbox_status *st,
-			   enum status_item item)
+static void write_item(struct buf *out, const struct store_mailbox_status *st,
+		       enum status_item item)
 {
+	uint64_t v = 0;
 	switch (item) {
-	case STATUS_MESSAGES: return st->messages;
-	case STATUS_RECENT: return st->recent;
-	case STATUS_UIDNEXT: return st->uidnext;
-	case STATUS_UIDVALIDITY: return st->uidvalidity;
-	case STATUS_UNSEEN: return st->unseen;
-	case STATUS_DELETED: return st->deleted;
+	/* RFC 8438 3: the total of the messages' RFC822.SIZE. */
+	case STATUS_SIZE: v = st->size; break;
+	/* RFC 7889 3.1: one limit for every mailbox. */
+	case STATUS_APPENDLIMIT: v = capability_appendlimit(); break;
+	case STATUS_MESSAGES: v = st->messages; break;
+	case STATUS_RECENT: v = st->recent; break;
+	case STATUS_UIDNEXT: v = st->uidnext; break;
+	case STATUS_UIDVALIDITY: v = st->uidvalidity; break;
+	case STATUS_UNSEEN: v = st->unseen; break;
+	case STATUS_HIGHESTMODSEQ: v = st->highestmodseq; break;
+	case STATUS_DELETED: v = st->deleted; break;
 	/* in the unit of the STORAGE resource, KiB (RFC 9208 5.1) */
-	case STATUS_DELETED_STORAGE: return (st->deleted_size + 1023) / 1024;
+	case STATUS_DELETED_STORAGE: v = (st->deleted_size + 1023) / 1024; break;
+	case STATUS_MAILBOXID:
+		buf_append_str(out, "MAILBOXID (");
+		objectid_mailbox(st->uidvalidity, out);
+		buf_append_char(out, ')');
+		return;
 	}
-	return 0;
+	buf_printf(out, "%s %llu", status_item_names[item], (unsigned long long)v);
 }
 
 static void write_status(struct session *s, const char *name, size_t len,
@@ -77,14 +99,14 @@ static void write_status(struct session *s, const char *name, size_t len,
 	struct buf out = BUF_INIT;
 	bool first = true;
 	buf_append_str(&out, "* STATUS ");
-	mailbox_name_write(&out, name, len);
+	mailbox_name_write_for(s, &out, name, len);
 	buf_append_str(&out, " (");
 	for (size_t k = 0; k < STATUS_ITEM_COUNT; k++) {
 		if ((items & (1u << k)) == 0)
 			continue;
-		buf_printf(&out, "%s%s %llu", first ? "" : " ",
-			   status_item_names[k], (unsigned long long)
-			   item_value(st, (enum status_item)k));
+		if (!first)
+			buf_append_char(&out, ' ');
+		write_item(&out, st, (enum status_item)k);
 		first = false;
 	}
 	buf_append_str(&out, ")\r\n");
@@ -104,7 +126,10 @@ bool cmd_status(struct command *cmd)
 	if (cmd->args_count != 2)
 		return command_bad(cmd, NULL, "STATUS takes a mailbox name and a list of items");
 	if (!parse_items(&cmd->args[1], &items))
-		return command_bad(cmd, NULL, "STATUS items are a list of MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, DELETED, DELETED-STORAGE");
+		return command_bad(cmd, NULL, "STATUS items are a list of MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, HIGHESTMODSEQ, MAILBOXID, DELETED, DELETED-STORAGE, SIZE, APPENDLIMIT");
+	/* RFC 7162 3.1: STATUS (HIGHESTMODSEQ) is CONDSTORE enabling. */
+	if (items & (1u << STATUS_HIGHESTMODSEQ))
+		mailbox_view_enable_condstore(s);
 	if (!mailbox_name_arg(cmd, &cmd->args[0], MAILBOX_NAME_EXISTING, &name)) {
 		buf_free(&name);
 		return true;
@@ -133,4 +158,15 @@ bool cmd_status(struct command *cmd)
 	write_status(s, name.data, name.len, items, &status);
 	buf_free(&name);
 	return command_ok(cmd, NULL, "STATUS completed");
+}
+
+bool cmd_status_parse_items(const struct imap_arg *arg, unsigned *items_r)
+{
+	return parse_items(arg, items_r);
+}
+
+void cmd_status_write(struct session *s, const char *name, size_t len,
+		      unsigned items, const struct store_mailbox_status *st)
+{
+	write_status(s, name, len, items, st);
 }

@@ -14,6 +14,12 @@
  * its FETCH responses sent, and the reply is NO [EXPUNGEISSUED] (4.2.2,
  * 4.2.3, RFC 5530). For UID STORE an expunged UID is like one that never
  * existed, which RFC 3501 6.4.8 says is not an error.
+ *
+ * CONDSTORE (RFC 7162 3.1.3): the UNCHANGEDSINCE modifier leaves alone the
+ * messages changed after the given modseq and names them in [MODIFIED]
+ * (sequence numbers, or UIDs for UID STORE). Once the session is
+ * CONDSTORE-aware every FETCH carries MODSEQ (and UID), and a .SILENT
+ * store still reports the new MODSEQ of what it changed.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +27,7 @@
 #include "core/strutil.h"
 #include "imap/command.h"
 #include "imap/flags.h"
+#include "imap/seqset.h"
 #include "imap/view.h"
 #include "store/store.h"
 
@@ -28,6 +35,8 @@ struct store_request {
 	enum store_flags_op op;
 	bool silent;
 	struct imap_flag_set flags;
+	bool has_unchangedsince;
+	uint64_t unchangedsince;
 };
 
 static bool store_is_uid(const struct command *cmd)
@@ -63,14 +72,25 @@ static int store_parse(const struct command *cmd, struct store_request *req,
 	const struct imap_arg *args = cmd->args;
 
 	memset(req, 0, sizeof(*req));
-	if (cmd->args_count < 3) {
-		*error_r = "STORE needs a set, an item and flags";
-		return -1;
+	if (cmd->args_count >= 2 && args[1].type == IMAP_ARG_LIST) {
+		/* RFC 4466 2.5 store-modifiers; RFC 7162 3.1.3 UNCHANGEDSINCE
+		 * is the only one, given once. */
+		const struct imap_arg *mods;
+		size_t count;
+		imap_arg_as_list(&args[1], &mods, &count);
+		if (count != 2 || !imap_arg_atom_equals(&mods[0], "UNCHANGEDSINCE") ||
+		    mods[1].type != IMAP_ARG_ATOM ||
+		    str_to_u64(mods[1].str, mods[1].len, &req->unchangedsince) < 0 ||
+		    req->unchangedsince > INT64_MAX) {
+			*error_r = "Invalid STORE modifier";
+			return -1;
+		}
+		req->has_unchangedsince = true;
+		args++;
 	}
-	if (args[1].type == IMAP_ARG_LIST) {
-		/* RFC 4466 store-modifiers: UNCHANGEDSINCE is CONDSTORE's,
-		 * which is not offered. */
-		*error_r = "STORE modifiers are not supported";
+	size_t args_count = cmd->args_count - (req->has_unchangedsince ? 1 : 0);
+	if (args_count < 3) {
+		*error_r = "STORE needs a set, an item and flags";
 		return -1;
 	}
 	if (store_parse_item(&args[1], req) < 0) {
@@ -78,9 +98,9 @@ static int store_parse(const struct command *cmd, struct store_request *req,
 		return -1;
 	}
 	/* A flag-list, or one or more bare flags. */
-	if (cmd->args_count == 3 && args[2].type == IMAP_ARG_LIST)
+	if (args_count == 3 && args[2].type == IMAP_ARG_LIST)
 		return imap_flags_parse_list(&args[2], &req->flags, error_r);
-	return imap_flags_parse(args + 2, cmd->args_count - 2, &req->flags,
+	return imap_flags_parse(args + 2, args_count - 2, &req->flags,
 				error_r);
 }
 
@@ -193,20 +213,27 @@ static void store_report(struct command *cmd, const struct store_request *req,
 	/* No EXPUNGE here: the tagged reply's sync sends those when the
 	 * command allows it. */
 	mailbox_view_sync(s, false);
-	if (req->silent)
+	/* RFC 7162 3.1.3: with CONDSTORE even .SILENT reports the new
+	 * MODSEQ of each message it changed (without FLAGS). */
+	if (req->silent && !s->enabled_condstore)
 		return;
 	for (size_t i = 0; i < list->count; i++) {
 		const struct store_msg *m = &list->msgs[i];
 		uint32_t seq = mailbox_view_seq_of(view, m->uid);
-		if (seq == 0)
+		if (seq == 0 || (req->silent && !m->changed))
 			continue;
-		/* RFC 3501 6.4.8: UID STORE's FETCH responses include UID. */
-		buf_printf(&out, "* %u FETCH (", seq);
-		if (uid)
-			buf_printf(&out, "UID %u ", m->uid);
-		buf_append_str(&out, "FLAGS ");
-		mailbox_view_write_flags(view, seq, &out);
-		buf_append_str(&out, ")\r\n");
+		if (s->enabled_condstore || s->enabled_rev2) {
+			mailbox_view_write_flag_update(s, seq, !req->silent, &out);
+		} else {
+			/* RFC 3501 6.4.8: UID STORE's FETCH responses
+			 * include UID. */
+			buf_printf(&out, "* %u FETCH (", seq);
+			if (uid)
+				buf_printf(&out, "UID %u ", m->uid);
+			buf_append_str(&out, "FLAGS ");
+			mailbox_view_write_flags(view, seq, &out);
+			buf_append_str(&out, ")\r\n");
+		}
 		if (out.len >= 65536) {
 			session_write(s, out.data, out.len);
 			buf_reset(&out);
@@ -216,10 +243,35 @@ static void store_report(struct command *cmd, const struct store_request *req,
 	buf_free(&out);
 }
 
+/* "MODIFIED set" (RFC 7162 3.1.3): sequence numbers for STORE, UIDs for
+ * UID STORE. Appends nothing when no message failed. */
+static void store_format_modified(const struct command *cmd,
+				  const struct store_flags_result *result,
+				  struct buf *code)
+{
+	const struct mailbox_view *view = cmd->session->view;
+	uint32_t *nums = xmalloc((result->modified_count + 1) * sizeof(uint32_t));
+	size_t n = 0;
+
+	for (size_t i = 0; i < result->modified_count; i++) {
+		uint32_t num = result->modified[i];
+		if (!store_is_uid(cmd))
+			num = mailbox_view_seq_of(view, num);
+		if (num != 0)
+			nums[n++] = num;
+	}
+	if (n > 0) {
+		buf_append_str(code, "MODIFIED ");
+		seqset_format_array(code, nums, n);
+	}
+	free(nums);
+}
+
 /* Runs the store call for seqs; returns the number of requested messages
- * that turned out to be expunged, or -1 after a NO reply. */
+ * that turned out to be expunged, or -1 after a NO reply. The MODIFIED
+ * response code, if any, is appended to modified. */
 static long store_apply(struct command *cmd, const struct store_request *req,
-			const uint32_t *seqs, size_t count)
+			const uint32_t *seqs, size_t count, struct buf *modified)
 {
 	struct session *s = cmd->session;
 	struct mailbox_view *view = s->view;
@@ -242,16 +294,19 @@ static long store_apply(struct command *cmd, const struct store_request *req,
 	int r = store_flags_update(session_store(s), view->mailbox_id, ranges,
 				   range_count, req->op, req->flags.flags,
 				   req->flags.keywords, req->flags.keyword_count,
-				   NULL, &result, &error);
+				   req->has_unchangedsince ? &req->unchangedsince : NULL,
+				   &result, &error);
 	free(ranges);
 	if (r != STORE_OK) {
 		command_no(cmd, store_error_code(r), "%s", error);
 		return -1;
 	}
 	store_report(cmd, req, &result.msgs);
+	store_format_modified(cmd, &result, modified);
 	/* Those the store no longer has were expunged before our view heard
 	 * of it: the sync after this command marks them. */
-	size_t missing = live > result.msgs.count ? live - result.msgs.count : 0;
+	size_t seen = result.msgs.count + result.modified_count;
+	size_t missing = live > seen ? live - seen : 0;
 	store_flags_result_free(&result);
 	return (long)(count - live + missing);
 }
@@ -281,15 +336,27 @@ bool cmd_store(struct command *cmd)
 		imap_flag_set_free(&req.flags);
 		return command_no(cmd, "READ-ONLY", "Mailbox is read-only");
 	}
-	long expunged = count > 0 ? store_apply(cmd, &req, seqs, count) : 0;
+	/* RFC 7162 3.1: UNCHANGEDSINCE is a CONDSTORE enabling command. */
+	if (req.has_unchangedsince)
+		mailbox_view_enable_condstore(s);
+	struct buf modified = BUF_INIT;
+	long expunged = count > 0 ? store_apply(cmd, &req, seqs, count, &modified) : 0;
 	free(seqs);
 	imap_flag_set_free(&req.flags);
+	bool done;
 	if (expunged < 0)
-		return true;
-	if (expunged > 0 && !uid && !req.silent)
-		return command_no(cmd, "EXPUNGEISSUED", "%s",
+		done = true;
+	else if (expunged > 0 && !uid && !req.silent)
+		/* RFC 7162 3.1.3 example 11: MODIFIED may ride on the NO. */
+		done = command_no(cmd, modified.len > 0 ? buf_cstr(&modified) :
+				  "EXPUNGEISSUED", "%s",
 				  (size_t)expunged == count ?
 				  "Messages have been expunged" :
 				  "Some of the messages no longer exist");
-	return command_ok(cmd, NULL, "Store completed");
+	else if (modified.len > 0)
+		done = command_ok(cmd, buf_cstr(&modified), "Conditional store failed");
+	else
+		done = command_ok(cmd, NULL, "Store completed");
+	buf_free(&modified);
+	return done;
 }

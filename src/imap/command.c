@@ -23,6 +23,7 @@ static const struct command_def command_table[] = {
 	{ "CAPABILITY", ANY_STATE, 0, cmd_capability },
 	{ "CHECK", SELECTED, 0, cmd_noop },
 	{ "CLOSE", SELECTED, 0, cmd_close },
+	{ "COMPRESS", AUTHED, 0, cmd_compress },
 	{ "COPY", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_copy },
 	{ "CREATE", AUTHED, 0, cmd_create },
 	{ "DELETE", AUTHED, 0, cmd_delete },

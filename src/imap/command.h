@@ -80,6 +80,7 @@ command_fn cmd_capability, cmd_noop, cmd_logout, cmd_login, cmd_authenticate,
 command_fn cmd_select, cmd_examine, cmd_close, cmd_unselect, cmd_idle, cmd_fetch;
 command_fn cmd_append, cmd_store, cmd_copy, cmd_move, cmd_expunge,
 	cmd_uid_expunge;
+command_fn cmd_compress;
 command_fn cmd_search, cmd_sort, cmd_thread;
 
 #endif

@@ -32,8 +32,22 @@ static struct fetch_item *items_add(struct fetch_items *items,
 		items->needs_tree = true;
 		items->needs_body = true;
 		break;
+	case FETCH_EMAILID:
+	case FETCH_SAVEDATE:
+		items->needs_record = true;
+		break;
+	case FETCH_PREVIEW:
+		/* Computed from the decoded text, bounded (mail/preview.h). */
+		items->needs_record = true;
+		items->needs_tree = true;
+		items->needs_body = true;
+		break;
+	case FETCH_MODSEQ:
+		items->has_modseq = true;
+		break;
 	case FETCH_FLAGS:
 	case FETCH_UID:
+	case FETCH_THREADID:
 		break;
 	}
 	return item;
@@ -153,6 +167,11 @@ static const struct {
 	{ "RFC822", FETCH_SECTION, "", true },
 	{ "RFC822.HEADER", FETCH_SECTION, "HEADER", false },
 	{ "RFC822.TEXT", FETCH_SECTION, "TEXT", true },
+	{ "MODSEQ", FETCH_MODSEQ, NULL, false },
+	{ "EMAILID", FETCH_EMAILID, NULL, false },
+	{ "THREADID", FETCH_THREADID, NULL, false },
+	{ "SAVEDATE", FETCH_SAVEDATE, NULL, false },
+	{ "PREVIEW", FETCH_PREVIEW, NULL, false },
 };
 
 static int parse_one(struct fetch_items *items, const struct imap_arg *arg,
@@ -181,6 +200,29 @@ static int parse_one(struct fetch_items *items, const struct imap_arg *arg,
 	}
 	*error_r = "Unknown FETCH item";
 	return -1;
+}
+
+static int parse_preview_mods(const struct imap_arg *arg, const char **error_r)
+{
+	const struct imap_arg *mods;
+	size_t count;
+	if (!imap_arg_as_list(arg, &mods, &count) || count == 0) {
+		*error_r = "Invalid PREVIEW modifiers";
+		return -1;
+	}
+	for (size_t i = 0; i < count; i++) {
+		if (!imap_arg_atom_equals(&mods[i], "LAZY")) {
+			*error_r = "Unknown PREVIEW modifier";
+			return -1;
+		}
+	}
+	return 0;
+}
+
+void fetch_items_add_modseq(struct fetch_items *items)
+{
+	if (!items->has_modseq)
+		items_add(items, FETCH_MODSEQ, "MODSEQ");
 }
 
 /* RFC 3501 6.4.5 macros. */
@@ -219,8 +261,16 @@ int fetch_items_parse(const struct imap_arg *arg, bool uid_command,
 			*error_r = "Empty FETCH item list";
 			ret = -1;
 		}
-		for (size_t i = 0; i < count && ret == 0; i++)
+		for (size_t i = 0; i < count && ret == 0; i++) {
 			ret = parse_one(items_r, &list[i], error_r);
+			/* RFC 8970 6: "PREVIEW" [SP "(" preview-mod ")"]. LAZY
+			 * lets us answer NIL; we always compute the preview,
+			 * which the RFC allows. */
+			if (ret == 0 && items_r->items[items_r->count - 1].kind == FETCH_PREVIEW &&
+			    i + 1 < count && list[i + 1].type == IMAP_ARG_LIST) {
+				ret = parse_preview_mods(&list[++i], error_r);
+			}
+		}
 	} else {
 		ret = parse_one(items_r, arg, error_r);
 	}

@@ -23,6 +23,11 @@ enum fetch_item_kind {
 	FETCH_SECTION,		/* BODY[...], BODY.PEEK[...], RFC822, RFC822.HEADER/TEXT */
 	FETCH_BINARY,		/* BINARY[...], BINARY.PEEK[...] */
 	FETCH_BINARY_SIZE,	/* BINARY.SIZE[...] */
+	FETCH_MODSEQ,		/* RFC 7162 3.1.4.2 */
+	FETCH_EMAILID,		/* RFC 8474 5.3 */
+	FETCH_THREADID,		/* RFC 8474 5.3 */
+	FETCH_SAVEDATE,		/* RFC 8514 4.2 */
+	FETCH_PREVIEW,		/* RFC 8970 3, with or without (LAZY) */
 };
 
 struct fetch_item {
@@ -46,6 +51,8 @@ struct fetch_items {
 	bool needs_tree;
 	/* Needs the store's per-message record (INTERNALDATE, size). */
 	bool needs_record;
+	/* MODSEQ was asked for (a CONDSTORE enabling command, RFC 7162 3.1). */
+	bool has_modseq;
 };
 
 /*
@@ -55,6 +62,10 @@ struct fetch_items {
  */
 int fetch_items_parse(const struct imap_arg *arg, bool uid_command,
 		      struct fetch_items *items_r, const char **error_r);
+
+/* Adds MODSEQ unless present (CHANGEDSINCE implies it, RFC 7162
+ * 3.1.4.1). */
+void fetch_items_add_modseq(struct fetch_items *items);
 void fetch_items_free(struct fetch_items *items);
 
 #endif

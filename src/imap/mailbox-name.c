@@ -117,19 +117,69 @@ void mailbox_name_normalize(const char *name, size_t len, struct buf *out)
 	}
 }
 
+/* RFC 6855 3: no C0 or C1 controls, no DEL, no U+2028 or U+2029. */
+static bool utf8_name_allowed(const char *s, size_t len)
+{
+	const unsigned char *p = (const unsigned char *)s;
+	for (size_t i = 0; i < len; i++) {
+		if (p[i] < 0x20 || p[i] == 0x7f)
+			return false;
+		if (p[i] == 0xc2 && i + 1 < len && p[i + 1] <= 0x9f)
+			return false;
+		if (p[i] == 0xe2 && i + 2 < len && p[i + 1] == 0x80 &&
+		    (p[i + 2] == 0xa8 || p[i + 2] == 0xa9))
+			return false;
+	}
+	return true;
+}
+
+bool mailbox_name_from_client(const struct session *s, const char *name,
+			      size_t len, struct buf *tmp,
+			      const char **name_r, size_t *len_r,
+			      const char **error_r)
+{
+	*name_r = name;
+	*len_r = len;
+	if (!s->enabled_utf8)
+		return true;
+	buf_reset(tmp);
+	if (!utf8_valid(name, len) || mutf7_from_utf8(name, len, tmp) < 0) {
+		*error_r = "Mailbox name is not valid UTF-8 (RFC 6855 3)";
+		return false;
+	}
+	if (!utf8_name_allowed(name, len)) {
+		*error_r = "Control or separator character in mailbox name (RFC 6855 3)";
+		return false;
+	}
+	*name_r = tmp->data != NULL ? tmp->data : "";
+	*len_r = tmp->len;
+	return true;
+}
+
 bool mailbox_name_arg(struct command *cmd, const struct imap_arg *arg,
 		      enum mailbox_name_kind kind, struct buf *out)
 {
 	const char *name, *error;
 	size_t len;
+	struct buf tmp = BUF_INIT;
 
 	if (!imap_arg_as_astring(arg, &name, &len)) {
 		command_bad(cmd, NULL, "Mailbox name must be an atom, a quoted string or a literal");
 		return false;
 	}
-	switch (mailbox_name_check(name, len, kind, &error)) {
-	case MAILBOX_NAME_OK:
+	if (!mailbox_name_from_client(cmd->session, name, len, &tmp, &name,
+				      &len, &error)) {
+		buf_free(&tmp);
+		command_bad(cmd, NULL, "%s", error);
+		return false;
+	}
+	enum mailbox_name_status status = mailbox_name_check(name, len, kind,
+							     &error);
+	if (status == MAILBOX_NAME_OK)
 		mailbox_name_normalize(name, len, out);
+	buf_free(&tmp);
+	switch (status) {
+	case MAILBOX_NAME_OK:
 		return true;
 	case MAILBOX_NAME_BAD:
 		command_bad(cmd, NULL, "%s", error);
@@ -152,6 +202,19 @@ void mailbox_name_write(struct buf *out, const char *name, size_t len)
 	/* Names are 7-bit by the checks above, so no UTF-8 form is needed;
 	 * a stored name that is not still goes out safely as a literal. */
 	imap_write_astring(out, name, len, 0);
+}
+
+void mailbox_name_write_for(const struct session *s, struct buf *out,
+			    const char *name, size_t len)
+{
+	struct buf utf8 = BUF_INIT;
+	if (s->enabled_utf8 && mutf7_to_utf8(name, len, &utf8) == 0) {
+		imap_write_astring(out, utf8.data != NULL ? utf8.data : "",
+				   utf8.len, IMAP_WRITE_UTF8);
+	} else {
+		mailbox_name_write(out, name, len);
+	}
+	buf_free(&utf8);
 }
 
 bool mailbox_name_reply_store_error(struct command *cmd, int r,

@@ -5,10 +5,12 @@
  * client's mailbox argument is acceptable, and the one place that writes
  * names into responses.
  *
- * Names travel and are stored in modified UTF-7 (RFC 3501 5.1.3) exactly as
- * the client spelled them, with '/' as the hierarchy delimiter; only the
- * INBOX component is canonicalised (RFC 3501 5.1: INBOX is
- * case-insensitive), as the store does too.
+ * Names are stored in modified UTF-7 (RFC 3501 5.1.3) exactly as the
+ * client spelled them, with '/' as the hierarchy delimiter; only the INBOX
+ * component is canonicalised (RFC 3501 5.1: INBOX is case-insensitive), as
+ * the store does too. A session that enabled UTF8=ACCEPT speaks UTF-8
+ * names instead (RFC 6855 3): they are converted here, at the edge, both
+ * ways, so the rest of the server only ever sees the stored form.
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -60,9 +62,10 @@ void mailbox_name_normalize(const char *name, size_t len, struct buf *out);
 
 /*
  * Reads a mailbox argument (an astring) of cmd, checks it for kind and puts
- * its canonical form into out (reset first). Returns true when the name is
- * usable; otherwise it has already sent the tagged BAD or NO, and the
- * handler just returns true.
+ * its canonical stored form into out (reset first); after ENABLE
+ * UTF8=ACCEPT the argument is UTF-8 and is converted first. Returns true
+ * when the name is usable; otherwise it has already sent the tagged BAD or
+ * NO, and the handler just returns true.
  */
 bool mailbox_name_arg(struct command *cmd, const struct imap_arg *arg,
 		      enum mailbox_name_kind kind, struct buf *out);
@@ -73,6 +76,24 @@ bool mailbox_name_is_inbox(const char *name, size_t len);
 /* Appends name[0..len) as an astring: an atom when it may be one, else a
  * quoted string, else a literal (RFC 3501 9 "mailbox"). */
 void mailbox_name_write(struct buf *out, const char *name, size_t len);
+
+/* As mailbox_name_write, for session s: after ENABLE UTF8=ACCEPT the
+ * stored name goes out decoded to UTF-8 (RFC 6855 3), quoted with 8-bit. */
+void mailbox_name_write_for(const struct session *s, struct buf *out,
+			    const char *name, size_t len);
+
+/*
+ * The client's spelling of a name as stored: for a session that enabled
+ * UTF8=ACCEPT, name[0..len) is UTF-8 and is converted to modified UTF-7
+ * into tmp (reset first), and *name_r and *len_r point there; otherwise they
+ * are name and len unchanged. Returns false with *error_r (static) when
+ * the UTF-8 is not valid or holds characters RFC 6855 3 forbids in names
+ * (U+0000-U+001F, U+007F-U+009F, U+2028, U+2029).
+ */
+bool mailbox_name_from_client(const struct session *s, const char *name,
+			      size_t len, struct buf *tmp,
+			      const char **name_r, size_t *len_r,
+			      const char **error_r);
 
 /*
  * Sends the tagged NO for a store error r with the store's reason and the

@@ -278,6 +278,8 @@ static bool eval(struct eval_ctx *ctx, const struct search_node *node)
 	case SEARCH_OP_BODY:
 	case SEARCH_OP_TEXT:
 		return match_text(ctx, node);
+	case SEARCH_OP_MODSEQ:
+		return ctx->vm->modseq >= node->number;
 	}
 	return false;
 }

@@ -297,6 +297,23 @@ static bool parse_named(struct parse_ctx *ctx, const char *name,
 	}
 	if (strcmp(name, "UID") == 0)
 		return parse_set(ctx, next_arg(ctx, args, count, pos), true, node);
+	if (strcmp(name, "MODSEQ") == 0) {
+		/* RFC 7162 3.1.5: MODSEQ ["/flags/..." priv|shared|all] n.
+		 * One modseq per message here, so the entry only needs to
+		 * be well-formed. */
+		node->op = SEARCH_OP_MODSEQ;
+		ctx->prog->uses_modseq = true;
+		if (*pos < count && args[*pos].type == IMAP_ARG_QUOTED) {
+			(*pos)++;	/* the entry name */
+			const struct imap_arg *t = *pos < count ? &args[*pos] : NULL;
+			if (t == NULL || !(imap_arg_atom_equals(t, "priv") ||
+					   imap_arg_atom_equals(t, "shared") ||
+					   imap_arg_atom_equals(t, "all")))
+				return fail(ctx, "Invalid MODSEQ entry type");
+			(*pos)++;
+		}
+		return parse_number(ctx, next_arg(ctx, args, count, pos), node);
+	}
 	if (strcmp(name, "NOT") == 0) {
 		node->op = SEARCH_OP_NOT;
 		return parse_key(ctx, args, count, pos, depth + 1, add_child(node));

@@ -51,6 +51,7 @@ enum search_op {
 	SEARCH_OP_HEADER,	/* name, str: a field name contains str */
 	SEARCH_OP_BODY,		/* str in the decoded body text */
 	SEARCH_OP_TEXT,		/* str in the header or the body text */
+	SEARCH_OP_MODSEQ,	/* number: modseq >= it (RFC 7162 3.1.5) */
 };
 
 /* How much of a message a key needs; the evaluator reads no more. */
@@ -86,6 +87,8 @@ struct search_program {
 	struct search_node root;	/* an AND of the top-level keys */
 	size_t node_count;
 	bool uses_saved;		/* "$" appears */
+	bool uses_modseq;		/* MODSEQ appears: CONDSTORE enabling,
+					   results carry MODSEQ (RFC 7162 3.1.5) */
 };
 
 enum search_parse_result {

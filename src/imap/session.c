@@ -334,6 +334,7 @@ static void imap_on_open(struct conn *conn)
 	imap_parser_limits_default(&limits);
 	limits.max_line_length = cfg->max_line_length;
 	limits.max_literal_size = cfg->max_literal_size;
+	limits.literal_minus = cfg->literal_minus;
 	limits.spill_dir = imap_server_spill_dir();
 	s->conn = conn;
 	s->parser = imap_parser_new(&limits);

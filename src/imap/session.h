@@ -44,6 +44,16 @@ struct session {
 	unsigned auth_failures;
 	/* Extensions turned on with ENABLE (RFC 5161). */
 	bool enabled_utf8;
+	/* RFC 7162 3.1: a CONDSTORE enabling command was seen (ENABLE,
+	 * SELECT (CONDSTORE), FETCH MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE,
+	 * STATUS HIGHESTMODSEQ): every unsolicited FETCH carries MODSEQ. */
+	bool enabled_condstore;
+	/* RFC 7162 3.2.3: ENABLE QRESYNC (implies enabled_condstore):
+	 * VANISHED replaces EXPUNGE. */
+	bool enabled_qresync;
+	/* RFC 9051: ENABLE IMAP4rev2: no \Recent, no RECENT, SELECT sends
+	 * LIST, unsolicited FETCH carries UID. */
+	bool enabled_rev2;
 	/* Inside on_input: a resume from there must not recurse. */
 	bool in_input_loop;
 	/* Set while IDLE runs: pushes the selected mailbox's changes. */

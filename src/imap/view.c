@@ -9,7 +9,9 @@
 
 #include "auth/acl-rights.h"
 #include "core/log.h"
+#include "imap/mailbox-name.h"
 #include "imap/notify.h"
+#include "imap/objectid.h"
 #include "imap/seqset.h"
 #include "imap/session.h"
 #include "store/store.h"
@@ -101,7 +103,8 @@ void mailbox_view_write_flags(const struct mailbox_view *view, uint32_t seq,
 		buf_append_str(out, m->keywords);
 		first = false;
 	}
-	if (m->flags & VIEW_FLAG_RECENT) {
+	/* RFC 9051 E.12: IMAP4rev2 has no \Recent. */
+	if ((m->flags & VIEW_FLAG_RECENT) && !view->rev2) {
 		if (!first)
 			buf_append_char(out, ' ');
 		buf_append_str(out, "\\Recent");
@@ -269,11 +272,33 @@ static void view_write_select_responses(struct session *s, uint32_t uidnext)
 	}
 	view_write_flags_responses(s);
 	session_untagged(s, "%u EXISTS", view->count);
-	session_untagged(s, "%u RECENT", view->recent_count);
-	if (first_unseen != 0)
-		session_untagged(s, "OK [UNSEEN %u] First unseen", first_unseen);
+	/* RFC 9051 E.11, E.12: RECENT and UNSEEN are gone from IMAP4rev2. */
+	if (!view->rev2) {
+		session_untagged(s, "%u RECENT", view->recent_count);
+		if (first_unseen != 0)
+			session_untagged(s, "OK [UNSEEN %u] First unseen", first_unseen);
+	}
 	session_untagged(s, "OK [UIDVALIDITY %u] UIDs valid", view->uidvalidity);
 	session_untagged(s, "OK [UIDNEXT %u] Predicted next UID", uidnext);
+	/* RFC 7162 3.1.2: always, not only after a CONDSTORE enabling
+	 * command (allowed; every mailbox here has modseqs, so never
+	 * NOMODSEQ). */
+	session_untagged(s, "OK [HIGHESTMODSEQ %llu] Highest",
+			 (unsigned long long)view->modseq);
+	struct buf line = BUF_INIT;
+	buf_append_str(&line, "* OK [MAILBOXID (");	/* RFC 8474 4.2 */
+	objectid_mailbox(view->uidvalidity, &line);
+	buf_append_str(&line, ")] Ok\r\n");
+	if (view->rev2) {
+		/* RFC 9051 6.3.2: SELECT returns a LIST response. The name
+		 * is what the client selected (names are stored as given,
+		 * INBOX canonical). */
+		buf_append_str(&line, "* LIST () \"/\" ");
+		mailbox_name_write(&line, view->name, strlen(view->name));
+		buf_append_str(&line, "\r\n");
+	}
+	session_write(s, line.data, line.len);
+	buf_free(&line);
 }
 
 int mailbox_view_open(struct session *s, const char *name, bool readonly,
@@ -316,6 +341,7 @@ int mailbox_view_open(struct session *s, const char *name, bool readonly,
 	view->uidvalidity = mailbox.uidvalidity;
 	view->readonly = readonly;
 	view->rights = mailbox.rights;
+	view->rev2 = s->enabled_rev2;
 	r = view_load(st, view, first_recent, error_r);
 	if (r != STORE_OK) {
 		mailbox_view_free(&view);
@@ -359,9 +385,26 @@ static void view_flush_expunges(struct session *s)
 	struct mailbox_view *view = s->view;
 	struct buf out = BUF_INIT;
 
-	for (uint32_t seq = view->count; seq >= 1; seq--) {
-		if (view->msgs[seq - 1].flags & VIEW_FLAG_EXPUNGED)
-			buf_printf(&out, "* %u EXPUNGE\r\n", seq);
+	if (s->enabled_qresync) {
+		/* RFC 7162 3.2.10.2: one VANISHED (no EARLIER) naming only
+		 * messages the client was told about. */
+		uint32_t *uids = xmalloc((view->expunged_count + 1) * sizeof(uint32_t));
+		size_t n = 0;
+		for (uint32_t i = 0; i < view->count; i++) {
+			if (view->msgs[i].flags & VIEW_FLAG_EXPUNGED)
+				uids[n++] = view->msgs[i].uid;
+		}
+		if (n > 0) {
+			buf_append_str(&out, "* VANISHED ");
+			seqset_format_array(&out, uids, n);
+			buf_append_str(&out, "\r\n");
+		}
+		free(uids);
+	} else {
+		for (uint32_t seq = view->count; seq >= 1; seq--) {
+			if (view->msgs[seq - 1].flags & VIEW_FLAG_EXPUNGED)
+				buf_printf(&out, "* %u EXPUNGE\r\n", seq);
+		}
 	}
 	view_compact(view);
 	session_write(s, out.data, out.len);
@@ -443,13 +486,37 @@ static uint32_t view_apply_changes(struct session *s,
 		struct view_msg *vm = &view->msgs[seq - 1];
 		if (vm->flags & VIEW_FLAG_EXPUNGED)
 			continue;
-		if ((vm->flags & STORE_FLAGS_ALL) != m->flags ||
-		    !str_equal_nullable(vm->keywords, m->keywords)) {
-			mailbox_view_set_flags(view, seq, m->flags, m->keywords, m->modseq);
+		bool flags_changed = (vm->flags & STORE_FLAGS_ALL) != m->flags ||
+				     !str_equal_nullable(vm->keywords, m->keywords);
+		/* RFC 7162 3.1.4.2: a CONDSTORE client hears of a new modseq
+		 * even when the flags ended where they were. */
+		bool modseq_changed = m->modseq > vm->modseq && s->enabled_condstore;
+		if (flags_changed || modseq_changed)
 			(*flag_uids)[(*flag_count)++] = m->uid;
-		}
+		mailbox_view_set_flags(view, seq, m->flags, m->keywords, m->modseq);
 	}
 	return added;
+}
+
+void mailbox_view_write_flag_update(const struct session *s, uint32_t seq,
+				    bool with_flags, struct buf *out)
+{
+	const struct view_msg *m = &s->view->msgs[seq - 1];
+	const char *sep = "";
+
+	buf_printf(out, "* %u FETCH (", seq);
+	if (s->enabled_condstore || s->enabled_rev2) {
+		buf_printf(out, "UID %u", m->uid);
+		sep = " ";
+	}
+	if (with_flags) {
+		buf_printf(out, "%sFLAGS ", sep);
+		mailbox_view_write_flags(s->view, seq, out);
+		sep = " ";
+	}
+	if (s->enabled_condstore)
+		buf_printf(out, "%sMODSEQ (%llu)", sep, (unsigned long long)m->modseq);
+	buf_append_str(out, ")\r\n");
 }
 
 static void view_write_flag_updates(struct session *s, const uint32_t *uids,
@@ -460,9 +527,7 @@ static void view_write_flag_updates(struct session *s, const uint32_t *uids,
 		uint32_t seq = mailbox_view_seq_of(s->view, uids[i]);
 		if (seq == 0)
 			continue;
-		buf_printf(&out, "* %u FETCH (FLAGS ", seq);
-		mailbox_view_write_flags(s->view, seq, &out);
-		buf_append_str(&out, ")\r\n");
+		mailbox_view_write_flag_update(s, seq, true, &out);
 	}
 	session_write(s, out.data, out.len);
 	buf_free(&out);
@@ -507,7 +572,7 @@ void mailbox_view_sync(struct session *s, bool allow_expunge)
 		view_flush_expunges(s);
 	if (added > 0) {
 		session_untagged(s, "%u EXISTS", view->count);
-		if (view->recent_count != old_recent)
+		if (view->recent_count != old_recent && !view->rev2)
 			session_untagged(s, "%u RECENT", view->recent_count);
 	}
 	view_write_flag_updates(s, flag_uids, flag_count);

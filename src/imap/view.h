@@ -43,6 +43,8 @@ struct mailbox_view {
 	uint64_t modseq;	/* store highestmodseq the view reflects */
 	bool readonly;		/* EXAMINE, or no right to change anything */
 	uint32_t rights;	/* the user's ACL rights (auth/acl-rights.h) */
+	/* IMAP4rev2 session (RFC 9051): no \Recent in FLAGS, no RECENT. */
+	bool rev2;
 	struct view_msg *msgs;	/* msgs[seq - 1], UIDs ascending */
 	uint32_t count;
 	uint32_t cap;
@@ -69,6 +71,51 @@ struct mailbox_view {
 int mailbox_view_open(struct session *s, const char *name, bool readonly,
 		      const char **error_r);
 
+/*
+ * QRESYNC select parameter (RFC 7162 3.2.5), parsed by cmd-select.c.
+ * known_uids NULL means "1:<uidnext-1>". match_seqs/match_uids (both NULL
+ * or both count match_count) are the message sequence match data.
+ */
+struct mailbox_view_qresync {
+	uint32_t uidvalidity;
+	uint64_t modseq;
+	const struct seqset *known_uids;
+	const uint32_t *match_seqs;
+	const uint32_t *match_uids;
+	size_t match_count;
+};
+
+/*
+ * After mailbox_view_open: the QRESYNC resynchronisation (RFC 7162
+ * 3.2.5.1/3.2.5.2). When q->uidvalidity matches, writes
+ * "* VANISHED (EARLIER) uids" for the known UIDs expunged after q->modseq
+ * (not restricted below the last matching seq-match pair), then
+ * "* n FETCH (UID FLAGS MODSEQ)" for known messages changed after it.
+ * Returns 0, or a store error with *error_r.
+ */
+int mailbox_view_qresync(struct session *s, const struct mailbox_view_qresync *q,
+			 const char **error_r);
+
+/*
+ * Marks the session CONDSTORE-aware (RFC 7162 3.1). The first time, with a
+ * mailbox selected, it writes "* OK [HIGHESTMODSEQ n]" as 3.1 requires of
+ * the first CONDSTORE enabling command.
+ */
+void mailbox_view_enable_condstore(struct session *s);
+
+/*
+ * Appends one unsolicited flag update for seq, in the form the session
+ * negotiated: "* seq FETCH (FLAGS (...))", with UID first once CONDSTORE
+ * or IMAP4rev2 is on (RFC 7162 3.2.4, RFC 9051 E.21) and MODSEQ with
+ * CONDSTORE (RFC 7162 3.1.4.2).
+ */
+void mailbox_view_write_flag_update(const struct session *s, uint32_t seq,
+				    bool with_flags, struct buf *out);
+
+/* Appends "* VANISHED (EARLIER) uids\r\n" (nothing when count is 0). */
+void mailbox_view_write_vanished_earlier(const uint32_t *uids, size_t count,
+					 struct buf *out);
+
 /* Leaves the selected state (CLOSE, UNSELECT, a new SELECT, LOGOUT). */
 void mailbox_view_close(struct session *s);
 
@@ -77,7 +124,9 @@ void mailbox_view_free(struct mailbox_view **view);
 
 /*
  * Brings the view up to date with the store and writes the untagged
- * EXPUNGE / EXISTS / RECENT / FETCH FLAGS responses. EXPUNGE is held back
+ * EXPUNGE (VANISHED with QRESYNC) / EXISTS / RECENT / FETCH FLAGS
+ * responses; a FETCH goes out when the flags changed, or with CONDSTORE
+ * also when only the modseq did (set and cleared elsewhere). EXPUNGE is held back
  * while allow_expunge is false (RFC 3501 7.4.1: not during FETCH, STORE,
  * SEARCH); the messages then stay in the view, marked VIEW_FLAG_EXPUNGED.
  */
@@ -121,7 +170,8 @@ void mailbox_view_set_flags(struct mailbox_view *view, uint32_t seq,
 
 /*
  * Removes messages this session expunged itself (EXPUNGE, CLOSE, MOVE,
- * UID EXPUNGE), writing "* n EXPUNGE" for each (unless silent, for CLOSE).
+ * UID EXPUNGE), writing "* n EXPUNGE" for each, or one "* VANISHED uids"
+ * once QRESYNC is enabled (RFC 7162 3.2.10.2), unless silent (CLOSE).
  * uids ascending; those not in the view are ignored.
  */
 void mailbox_view_remove_uids(struct session *s, const uint32_t *uids,

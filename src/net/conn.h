@@ -4,11 +4,11 @@
  * One client connection, owned by exactly one worker thread (net/worker.h).
  * The protocol layer (src/imap) sees a conn as two plaintext buffers:
  *
- *   socket <-> [TLS] <-> [COMPRESS, later] <-> conn input / output buffers
+ *   socket <-> [TLS] <-> [COMPRESS] <-> conn input / output buffers
  *
  * Every conn_* function below must be called on the owning worker's thread
  * (from a conn_ops callback, a worker timer or a worker_post function of
- * that worker). Encryption (and later compression) is applied when output
+ * that worker). Encryption and compression are applied when output
  * is flushed and when input is read, so the protocol never sees ciphertext.
  *
  * Lifetime: a conn is accepted, then (after the TLS handshake on an implicit
@@ -116,7 +116,8 @@ void conn_pause_input(struct conn *conn, bool paused);
  * reaches on_input (a client cannot inject commands that would run inside
  * the TLS session). Output written after this call is sent encrypted once
  * the handshake completes. On handshake failure the conn is closed.
- * Returns 0, or -1 if the conn already uses TLS (or is switching to it).
+ * Returns 0, or -1 if the conn already uses TLS (or is switching to it) or
+ * compression.
  */
 int conn_starttls(struct conn *conn);
 /* True once TLS is established, or being negotiated after conn_starttls. */
@@ -124,6 +125,19 @@ bool conn_is_tls(const struct conn *conn);
 /* Negotiated protocol name ("TLSv1.3"), or NULL without an established TLS
  * session. Static string owned by OpenSSL. */
 const char *conn_tls_version(const struct conn *conn);
+
+/*
+ * Starts COMPRESS=DEFLATE (RFC 4978) in both directions. Call it from
+ * on_input after consuming exactly the COMPRESS command line and writing its
+ * tagged OK: output queued before this call is sent uncompressed, output
+ * after it compressed (above TLS, if any: RFC 4978 3). Input already
+ * buffered after the command is taken as the start of the compressed
+ * stream. Corrupt compressed input closes the conn. Returns 0, or -1 if
+ * compression is already active, the conn is not open, or zlib failed.
+ */
+int conn_start_compress(struct conn *conn);
+/* True once conn_start_compress succeeded. */
+bool conn_is_compressed(const struct conn *conn);
 
 /* Peer address without port: "192.0.2.7", "2001:db8::1". IPv4-mapped IPv6
  * addresses are shown as IPv4. Valid for the conn's lifetime. */

@@ -35,8 +35,8 @@ struct net_handle {
 /* ---- byte streams: the conn's I/O stack ---------------------------------
  *
  * The conn keeps plaintext buffers and moves bytes through its top stream:
- * socket (plain), or TLS over the socket. A COMPRESS=DEFLATE layer (RFC
- * 4978) would be one more stream whose lower is the current top, so the
+ * socket (plain), or TLS over the socket, and possibly a COMPRESS=DEFLATE
+ * layer (RFC 4978) above either, whose lower is the previous top, so the
  * protocol and the buffers do not change when it is inserted.
  */
 enum stream_result {
@@ -57,6 +57,13 @@ struct stream_vfuncs {
 				    size_t size, size_t *n_r);
 	/* Best-effort end of stream (TLS close_notify); never blocks. */
 	void (*shutdown)(struct stream *s);
+	/*
+	 * NULL for layers that keep no output of their own. Otherwise, a
+	 * write may return STREAM_OK for bytes the layer still holds: the conn
+	 * calls flush whenever its own output is empty, until it returns
+	 * STREAM_OK (nothing held), or WANT_* to be called again then.
+	 */
+	enum stream_result (*flush)(struct stream *s);
 	void (*destroy)(struct stream *s);
 };
 
@@ -81,6 +88,21 @@ enum stream_result stream_tls_handshake(struct stream *s);
 /* "TLSv1.3" / cipher name of an established TLS stream. */
 const char *stream_tls_version(const struct stream *s);
 const char *stream_tls_cipher(const struct stream *s);
+
+/*
+ * A COMPRESS=DEFLATE layer (RFC 4978: raw deflate, RFC 1951) over lower,
+ * which it owns from now on (stream_free frees the chain). The first
+ * passthrough bytes written go to lower unchanged: the reply that
+ * announced compression was queued before it, and RFC 4978 3 has the
+ * server compress "immediately after the CRLF which ends the tagged OK".
+ * in[0..in_len) is input already received after the command; it is
+ * decompressed before anything read from lower. Every write ends with a
+ * sync flush, so each response reaches the client whole. Returns NULL with
+ * *error_r (static) if zlib cannot be initialised.
+ */
+struct stream *stream_compress_new(struct stream *lower, size_t passthrough,
+				   const void *in, size_t in_len,
+				   const char **error_r);
 
 /* ---- listeners ---------------------------------------------------------- */
 
@@ -176,7 +198,7 @@ struct conn {
 
 	enum conn_state state;
 	struct stream sock;        /* bottom layer */
-	struct stream *top;        /* &sock, or TLS (later COMPRESS) on top */
+	struct stream *top;        /* &sock, or TLS and/or COMPRESS on top */
 	struct stream *tls_layer;  /* the TLS stream within the stack, or NULL */
 	int fd;
 	uint32_t epoll_events;     /* currently registered */
@@ -200,6 +222,8 @@ struct conn {
 	bool redeliver;        /* call on_input for buffered input */
 	bool drained_wanted;
 	bool tls;
+	bool compressed;       /* a COMPRESS layer is on the stack */
+	bool stream_pending;   /* the stack holds output (stream flush) */
 	bool loopback;
 	bool read_wants_write, write_wants_read;
 	bool hs_wants_write;

@@ -387,16 +387,34 @@ fail:
 
 static int signal_stop_fd = -1;
 
+/* The stop eventfd carries two counters: stops in the low 32 bits and
+ * SIGHUP reload requests above them, so one read tells both apart. */
+#define SIGNAL_RELOAD_UNIT ((uint64_t)1 << 32)
+
 static void on_stop_signal(int signo)
 {
-	(void)signo;
 	int saved = errno;
-	uint64_t one = 1;
+	uint64_t value = signo == SIGHUP ? SIGNAL_RELOAD_UNIT : 1;
 	if (signal_stop_fd >= 0) {
-		ssize_t n = write(signal_stop_fd, &one, sizeof(one));
+		ssize_t n = write(signal_stop_fd, &value, sizeof(value));
 		(void)n;
 	}
 	errno = saved;
+}
+
+/* SIGHUP: renewed certificates (e.g. from certbot) are picked up without
+ * dropping anyone; connections keep the TLS session they have. */
+static void server_reload(struct server *s)
+{
+	char *error = NULL;
+	if (s->tls == NULL)
+		return;
+	if (tls_context_reload(s->tls, &error) < 0) {
+		log_error(NULL, "SIGHUP: keeping the old TLS certificate: %s", error);
+		free(error);
+		return;
+	}
+	log_info(NULL, "SIGHUP: TLS certificate and key reloaded");
 }
 
 void server_stop(struct server *s)
@@ -421,6 +439,7 @@ static int start_workers(struct server *s)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGHUP);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	unsigned i;
 	int err = 0;
@@ -442,7 +461,7 @@ static int start_workers(struct server *s)
 
 int server_run(struct server *s)
 {
-	struct sigaction sa, old_term, old_int;
+	struct sigaction sa, old_term, old_int, old_hup;
 	memset(&sa, 0, sizeof(sa));
 	sa.sa_handler = on_stop_signal;
 	sigemptyset(&sa.sa_mask);
@@ -450,6 +469,7 @@ int server_run(struct server *s)
 	signal_stop_fd = s->stop_fd;
 	sigaction(SIGTERM, &sa, &old_term);
 	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGHUP, &sa, &old_hup);
 
 	int ret = start_workers(s);
 	sigset_t stop_signals, old_mask;
@@ -465,8 +485,13 @@ int server_run(struct server *s)
 		for (;;) {
 			uint64_t value;
 			ssize_t n = read(s->stop_fd, &value, sizeof(value));
-			if (n == (ssize_t)sizeof(value) ||
-			    (n < 0 && errno != EINTR))
+			if (n < 0 && errno != EINTR)
+				break;
+			if (n != (ssize_t)sizeof(value))
+				continue;
+			if (value >= SIGNAL_RELOAD_UNIT)
+				server_reload(s);
+			if ((value & (SIGNAL_RELOAD_UNIT - 1)) != 0)
 				break;
 		}
 		log_info(NULL, "shutting down (%u connections)",
@@ -479,6 +504,7 @@ int server_run(struct server *s)
 	pthread_sigmask(SIG_SETMASK, &old_mask, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGHUP, &old_hup, NULL);
 	signal_stop_fd = -1;
 	return ret;
 }

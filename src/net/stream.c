@@ -90,7 +90,7 @@ static void socket_destroy(struct stream *s)
 }
 
 static const struct stream_vfuncs socket_vfuncs = {
-	socket_read, socket_write, socket_shutdown, socket_destroy,
+	socket_read, socket_write, socket_shutdown, NULL, socket_destroy,
 };
 
 void stream_socket_init(struct stream *s, int fd)
@@ -192,7 +192,7 @@ static void tls_destroy(struct stream *s)
 }
 
 static const struct stream_vfuncs tls_vfuncs = {
-	tls_read, tls_write, tls_shutdown, tls_destroy,
+	tls_read, tls_write, tls_shutdown, NULL, tls_destroy,
 };
 
 struct stream *stream_tls_new(SSL *ssl, int fd)

@@ -430,6 +430,25 @@ int store_changes_since(struct store *store, int64_t mailbox_id,
 void store_changes_free(struct store_changes *changes);
 
 /* ------------------------------------------------------------------------
+ * QRESYNC and OBJECTID helpers (RFC 7162, RFC 8474): store/sqlite/resync.c
+ */
+
+/*
+ * UIDs expunged from a mailbox with a tombstone modseq > since, ascending
+ * (RFC 7162 3.2.5.1 VANISHED (EARLIER), 3.2.6 UID FETCH VANISHED). Tombstones
+ * are never pruned, so the answer is exact for any since. *uids_r is
+ * caller-freed (NULL when none). STORE_ENONEXISTENT if the mailbox is gone.
+ */
+int store_expunged_since(struct store *store, int64_t mailbox_id,
+			 uint64_t since, uint32_t **uids_r, size_t *count_r,
+			 const char **error_r);
+
+/* The SHA-256 of a blob's contents (the content address; EMAILID is
+ * derived from it). STORE_ENONEXISTENT if the blob id is unknown. */
+int store_blob_sha256(struct store *store, int64_t blob_id,
+		      uint8_t sha256_r[32], const char **error_r);
+
+/* ------------------------------------------------------------------------
  * Message details and bodies (FETCH)
  */
 

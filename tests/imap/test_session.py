@@ -222,3 +222,42 @@ def test_address_in_use_is_a_clear_error(server, template_dir, tmp_path):
                          capture_output=True, timeout=30)
     assert res.returncode != 0
     assert b"Address already in use" in res.stderr and busy.encode() in res.stderr
+
+
+def test_sighup_reloads_certificate(server_factory, tmp_path):
+    import signal
+    import ssl as ssl_mod
+    import subprocess
+
+    def make_pair(name):
+        cert, key = tmp_path / (name + ".crt"), tmp_path / (name + ".key")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec",
+                        "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes",
+                        "-subj", "/CN=" + name, "-days", "2",
+                        "-keyout", str(key), "-out", str(cert)],
+                       check=True, capture_output=True)
+        return cert, key
+
+    def served_cert(srv):
+        c = srv.raw(tls=True)
+        der = c.sock.getpeercert(binary_form=True)
+        c.close()
+        return der
+
+    cert, key = make_pair("first")
+    srv = server_factory(tls_cert=str(cert), tls_key=str(key))
+    first = served_cert(srv)
+    old = srv.raw(tls=True)
+    old.login("alice", "alice-secret")
+    new_cert, new_key = make_pair("second")
+    cert.write_bytes(new_cert.read_bytes())
+    key.write_bytes(new_key.read_bytes())
+    srv.proc.send_signal(signal.SIGHUP)
+    deadline = time.time() + 10
+    while served_cert(srv) == first and time.time() < deadline:
+        time.sleep(0.05)
+    second = served_cert(srv)
+    assert second != first
+    assert second == ssl_mod.PEM_cert_to_DER_cert(new_cert.read_text())
+    old.ok("NOOP")  # connections keep their session
+    assert "TLS certificate and key reloaded" in srv.read_log()
