@@ -29,7 +29,7 @@ import time
 
 import pytest
 
-from conftest import QUIRE, Server, check_server_log, quire
+from conftest import QUIRE, SLOWDOWN, Server, check_server_log, quire
 from imapclient import RawClient
 
 ALICE = ("alice", "alice-secret")
@@ -257,7 +257,8 @@ def test_sigkill_loses_nothing_acknowledged(template_dir, tmp_path):
     orphans = 0
     try:
         for _ in range(kills):
-            time.sleep(rng.uniform(0.1, 1.0))
+            # A wrapped server (valgrind) needs longer to get going.
+            time.sleep(rng.uniform(0.1, 1.0) * SLOWDOWN)
             h.up.clear()
             server.stop(signal.SIGKILL)
             orphans += check_store(data_dir)
