@@ -66,7 +66,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *h = crypt_r(PASSWORD, "$1$fuzzsalt$", &cd);
 	if (h == NULL || h[0] != '$' || strlen(h) >= sizeof(md5_hash))
 		abort();
-	strcpy(md5_hash, h);
+	snprintf(md5_hash, sizeof(md5_hash), "%s", h);
 	static const char salt[] = "QSXCR+Q6sek8bf92";
 	if (scram_credentials_derive_salt(PASSWORD, salt, sizeof(salt) - 1,
 					  4096, &creds) < 0)
