@@ -5,6 +5,7 @@
  */
 #include "core/config.h"
 
+#include <arpa/inet.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +79,92 @@ static const char *check_listen_or_path(const char *value)
 	return why == NULL ? NULL :
 		"expected HOST:PORT, [IPV6]:PORT, /path/to/socket or \"\" "
 		"to disable";
+}
+
+static int parse_bool(const char *value, bool *r);
+
+/* Names of the listeners a PROXY header may be required on. */
+static const char *const proxy_listener_names[] = { "imap", "imaps", "lmtp" };
+
+/* Calls fn for each item of a list separated by commas and/or spaces;
+ * stops at the first item for which it returns false. Returns false then. */
+static bool each_item(const char *list, bool (*fn)(const char *item,
+						    size_t len, void *arg),
+		      void *arg)
+{
+	const char *p = list;
+	while (*p != '\0') {
+		p += strspn(p, ", \t");
+		size_t len = strcspn(p, ", \t");
+		if (len > 0 && !fn(p, len, arg))
+			return false;
+		p += len;
+	}
+	return true;
+}
+
+static bool is_proxy_listener(const char *item, size_t len, void *arg)
+{
+	(void)arg;
+	for (size_t i = 0; i < 3; i++) {
+		if (strlen(proxy_listener_names[i]) == len &&
+		    memcmp(item, proxy_listener_names[i], len) == 0)
+			return true;
+	}
+	return false;
+}
+
+static const char *check_proxy_protocol(const char *value)
+{
+	bool on;
+	if (parse_bool(value, &on) == 0 ||
+	    (value[0] != '\0' && each_item(value, is_proxy_listener, NULL)))
+		return NULL;
+	return "expected yes, no, or a list of imap, imaps, lmtp";
+}
+
+static bool not_this_name(const char *item, size_t len, void *arg)
+{
+	const char *name = arg;
+	return !(strlen(name) == len && memcmp(item, name, len) == 0);
+}
+
+bool config_proxy_protocol_on(const char *value, const char *name)
+{
+	bool on;
+	if (parse_bool(value, &on) == 0)
+		return on && is_proxy_listener(name, strlen(name), NULL);
+	return !each_item(value, not_this_name, (void *)name);
+}
+
+/* An IPv4 or IPv6 address with an optional /prefix. The network layer
+ * parses the list again into its matcher (net/proxy-protocol.h); this is
+ * here so a typo is reported with the file and line. */
+static bool is_network(const char *item, size_t len, void *arg)
+{
+	char tmp[INET6_ADDRSTRLEN + 4];
+	uint8_t addr[16];
+	(void)arg;
+	if (len >= sizeof(tmp))
+		return false;
+	memcpy(tmp, item, len);
+	tmp[len] = '\0';
+	char *slash = strchr(tmp, '/');
+	if (slash != NULL)
+		*slash = '\0';
+	uint32_t max = inet_pton(AF_INET, tmp, addr) == 1 ? 32 :
+		inet_pton(AF_INET6, tmp, addr) == 1 ? 128 : 0;
+	uint32_t bits;
+	if (max == 0)
+		return false;
+	return slash == NULL || (str_to_u32(slash + 1, strlen(slash + 1),
+					    &bits) == 0 && bits <= max);
+}
+
+static const char *check_networks(const char *value)
+{
+	return each_item(value, is_network, NULL) ? NULL :
+		"expected addresses or networks such as 127.0.0.0/8, ::1";
 }
 
 #define OFF(field) offsetof(struct config, field)
@@ -189,6 +276,16 @@ static const struct setting settings[] = {
 	{ NULL, "auth_lockout_seconds", SETTING_UNSIGNED,
 	  OFF(auth_lockout_seconds), "300", 1, 86400, NULL,
 	  "how long a locked-out address is refused" },
+
+	{ "Load balancers (PROXY protocol)", "proxy_protocol", SETTING_STRING,
+	  OFF(proxy_protocol), "no", 0, 0, check_proxy_protocol,
+	  "require a PROXY v1/v2 header naming the real client on every "
+	  "connection: yes (imap, imaps and lmtp), no, or a list of those "
+	  "listeners" },
+	{ NULL, "proxy_trusted", SETTING_STRING, OFF(proxy_trusted),
+	  "127.0.0.0/8, ::1", 0, 0, check_networks,
+	  "addresses or networks (a.b.c.d/n, ipv6/n) of the balancers; "
+	  "others are refused on PROXY listeners" },
 };
 
 #define N_SETTINGS (sizeof(settings) / sizeof(settings[0]))

@@ -66,6 +66,10 @@ struct config {
 	/* Treat loopback peers as non-loopback for plaintext_auth=loopback (tests
 	 * of LOGINDISABLED without a second address). */
 	bool loopback_is_insecure;
+
+	/* load balancers (HAProxy's PROXY protocol v1/v2) */
+	char *proxy_protocol;      /* "no", "yes" or listener names: "imap, lmtp" */
+	char *proxy_trusted;       /* networks allowed to send it: "127.0.0.0/8, ::1" */
 };
 
 /* Fills every field with its default. */
@@ -95,5 +99,13 @@ void config_write_help(FILE *out);
 
 /* Number of worker threads to start: workers, or the number of cores. */
 unsigned config_worker_count(const struct config *cfg);
+
+/*
+ * True if a proxy_protocol value (already accepted by config_set) turns
+ * the PROXY header on for the listener called name ("imap", "imaps",
+ * "lmtp"): "yes" means all three, "no" none, otherwise the value lists the
+ * names, separated by commas and/or spaces.
+ */
+bool config_proxy_protocol_on(const char *value, const char *name);
 
 #endif

@@ -179,7 +179,8 @@ static void conn_timer_fired(struct worker *w, void *arg)
 		return;
 	}
 	if (c->state != CONN_OPEN) {
-		conn_abort(c, "idle timeout");
+		conn_abort(c, c->state == CONN_PROXY ?
+			   "no PROXY header in time" : "idle timeout");
 		return;
 	}
 	arm_timer(c, c->idle_timeout_ms);
@@ -484,6 +485,7 @@ void conn_close(struct conn *c, const char *reason)
 	case CONN_LINGER:
 	case CONN_DEAD:
 		return;
+	case CONN_PROXY:
 	case CONN_HANDSHAKE:
 	case CONN_STARTTLS_HANDSHAKE:
 		conn_abort(c, reason != NULL ? reason : "closed by server");
@@ -564,6 +566,7 @@ static void conn_destroy(struct conn *c)
 	worker_timer_cancel(w, c->timer);
 	c->timer = NULL;
 	close(c->fd);
+	free(c->proxy);
 	if (c->top != &c->sock)
 		stream_free(c->top);
 	free(c->sock.error);
@@ -587,6 +590,9 @@ static void update_events(struct conn *c)
 	uint32_t ev = 0;
 	bool pending = conn_output_pending(c) > 0 || c->stream_pending;
 	switch (c->state) {
+	case CONN_PROXY:
+		ev = EPOLLIN;
+		break;
 	case CONN_HANDSHAKE:
 	case CONN_STARTTLS_HANDSHAKE:
 		ev = c->hs_wants_write ? EPOLLOUT : EPOLLIN;
@@ -620,8 +626,27 @@ static void update_events(struct conn *c)
 	c->epoll_events = ev;
 }
 
+/* The connection proper begins: after accept, or after the PROXY header. */
+static void conn_start(struct conn *c)
+{
+	if (c->listener->implicit_tls) {
+		/* RFC 8314 3.3: the TLS handshake comes first, the greeting
+		 * only inside TLS. */
+		start_tls(c, CONN_HANDSHAKE);
+		return;
+	}
+	c->state = CONN_OPEN;
+	c->opened = true;
+	ops_of(c)->on_open(c);
+	schedule(c);
+}
+
 static void conn_run(struct conn *c, bool try_read)
 {
+	/* Whatever the client sent behind the header is still in the socket:
+	 * try_read stays true, so it is read (or handshaken) below. */
+	if (c->state == CONN_PROXY && try_read && conn_proxy_read(c) > 0)
+		conn_start(c);
 	if (c->state == CONN_STARTTLS_FLUSH) {
 		conn_flush(c);
 		if (c->state == CONN_STARTTLS_FLUSH && c->cleartext_left == 0)
@@ -705,16 +730,9 @@ void conn_accepted(struct worker *w, int fd, const struct listener *l,
 	c->fd = fd;
 	stream_socket_init(&c->sock, fd);
 	c->top = &c->sock;
-	c->loopback = loopback;
 	c->local_port = l->port;
 	make_session_id(c->session_id, sizeof(c->session_id));
-	snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", peer_ip);
-	unsigned port = addr->ss_family == AF_INET6 ?
-		ntohs(((const struct sockaddr_in6 *)addr)->sin6_port) :
-		addr->ss_family == AF_INET ?
-		ntohs(((const struct sockaddr_in *)addr)->sin_port) : 0;
-	snprintf(c->peer, sizeof(c->peer), strchr(peer_ip, ':') != NULL ?
-		 "[%s]:%u" : "%s:%u", peer_ip, port);
+	conn_set_peer(c, addr, peer_ip, loopback);
 
 	c->next = w->conns;
 	if (w->conns != NULL)
@@ -732,14 +750,28 @@ void conn_accepted(struct worker *w, int fd, const struct listener *l,
 		conn_abort(c, "epoll_ctl failed");
 		return;
 	}
+	/* Also the deadline of the PROXY header and the TLS handshake:
+	 * their bytes do not count as activity, so a trickle cannot hold the
+	 * conn open past it. */
 	conn_set_idle_timeout(c, limits_of(c)->auth_timeout);
-	if (l->implicit_tls) {
-		/* RFC 8314 3.3: the TLS handshake comes first, the greeting
-		 * only inside TLS. */
-		start_tls(c, CONN_HANDSHAKE);
+	if (l->proxy_protocol) {
+		/* proxy-protocol.txt 2: the header comes first, before the
+		 * greeting or the TLS handshake; epoll reports its bytes. */
+		conn_proxy_begin(c);
 		return;
 	}
-	c->opened = true;
-	ops_of(c)->on_open(c);
-	schedule(c);
+	conn_start(c);
+}
+
+void conn_set_peer(struct conn *c, const struct sockaddr_storage *addr,
+		   const char *ip, bool loopback)
+{
+	snprintf(c->peer_ip, sizeof(c->peer_ip), "%s", ip);
+	unsigned port = addr->ss_family == AF_INET6 ?
+		ntohs(((const struct sockaddr_in6 *)addr)->sin6_port) :
+		addr->ss_family == AF_INET ?
+		ntohs(((const struct sockaddr_in *)addr)->sin_port) : 0;
+	snprintf(c->peer, sizeof(c->peer), strchr(ip, ':') != NULL ?
+		 "[%s]:%u" : "%s:%u", ip, port);
+	c->loopback = loopback;
 }

@@ -115,6 +115,8 @@ struct listener {
 	/* NULL: the server's ops; else this listener's protocol (LMTP, ...) */
 	const struct conn_ops *ops;
 	char *unix_path; /* a Unix socket's path, removed on close; or NULL */
+	/* Every conn starts with a PROXY header (proxy_protocol setting) */
+	bool proxy_protocol;
 };
 
 /*
@@ -179,6 +181,7 @@ void worker_accept(struct worker *w, struct listener *l);
 /* ---- conns -------------------------------------------------------------- */
 
 enum conn_state {
+	CONN_PROXY,              /* reading the PROXY header, before all else */
 	CONN_HANDSHAKE,          /* implicit TLS handshake, before on_open */
 	CONN_OPEN,
 	CONN_STARTTLS_FLUSH,     /* sending the cleartext STARTTLS reply */
@@ -208,6 +211,7 @@ struct conn {
 	size_t out_pos;            /* bytes of out already sent */
 	size_t cleartext_left;     /* CONN_STARTTLS_FLUSH: bytes to send plain */
 
+	struct conn_proxy *proxy;  /* CONN_PROXY: the header read so far */
 	struct worker_timer *timer; /* idle timeout, or close deadline */
 	uint64_t last_activity_ms;
 	unsigned idle_timeout_ms;
@@ -239,6 +243,9 @@ struct conn {
 void conn_accepted(struct worker *w, int fd, const struct listener *l,
 		   const struct sockaddr_storage *addr, const char *peer_ip,
 		   bool loopback);
+/* Sets peer_ip (ip), peer (ip and addr's port) and loopback. */
+void conn_set_peer(struct conn *conn, const struct sockaddr_storage *addr,
+		   const char *ip, bool loopback);
 /* Handles epoll events for a conn. */
 void conn_handle_events(struct conn *conn, uint32_t events);
 /* Does the deferred work of a conn on the ready list (frees dead ones). */
@@ -247,6 +254,20 @@ void conn_run_ready(struct conn *conn);
 void conn_shutdown(struct conn *conn);
 /* Closes at once without flushing (fatal errors, shutdown deadline). */
 void conn_abort(struct conn *conn, const char *reason);
+
+/* ---- the PROXY header (conn-proxy.c) ------------------------------------ */
+
+/* Allocates conn->proxy and puts the conn in CONN_PROXY. */
+void conn_proxy_begin(struct conn *conn);
+/*
+ * Reads what has arrived of the header of a conn in CONN_PROXY, never a
+ * byte past it: what follows (an IMAP command, a TLS ClientHello) stays in
+ * the socket for the next layer. Returns 1 when the header is complete and
+ * applied (peer address, per-address count; conn->proxy freed), 0 when it
+ * waits for more bytes, -1 when the conn was aborted (bad header, EOF,
+ * per-address limit of the proxied client).
+ */
+int conn_proxy_read(struct conn *conn);
 
 /* ---- server internals used by workers and conns ------------------------- */
 
@@ -266,6 +287,18 @@ struct tls_context *server_tls(const struct server *server);
 bool server_conn_admit(struct server *server, const char *ip,
 		       const char **reason_r);
 void server_conn_release(struct server *server, const char *ip);
+/* Moves one counted connection from old_ip to new_ip (a proxied client):
+ * false, nothing changed, when new_ip is at max_connections_per_ip. */
+bool server_conn_move(struct server *server, const char *old_ip,
+		      const char *new_ip, const char **reason_r);
+/* Writes the "* BYE" line of a refused connection where the listener's
+ * protocol has one (plain IMAP), without blocking. */
+void server_send_refusal(const struct listener *l, int fd, bool per_ip);
+/* Address as text (IPv4-mapped IPv6 shown as IPv4; "unix" for a Unix
+ * socket) and whether it is loopback: 127.0.0.0/8, ::1,
+ * ::ffff:127.0.0.0/104, or a Unix socket. */
+void net_peer_info(const struct sockaddr_storage *ss, char *ip, size_t size,
+		   bool *loopback_r);
 /* Runs the callback of a watched fd (NET_HANDLE_WATCH). */
 void server_watch_dispatch(struct worker *w, struct net_handle *h);
 /* Listeners, for the loop to register and unregister. */

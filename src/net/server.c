@@ -16,7 +16,9 @@
 #include <sys/eventfd.h>
 #include <unistd.h>
 
+#include "core/config.h"
 #include "core/log.h"
+#include "net/proxy-protocol.h"
 
 #define IP_BUCKETS 1024
 /* imap, imaps, and server_add_listener's (lmtp, metrics, ...) */
@@ -60,6 +62,9 @@ struct server {
 
 	pthread_mutex_t watch_lock;
 	struct watch *watches;
+
+	char *proxy_protocol;        /* the setting, for listeners added later */
+	struct proxy_trust *proxy_trust;
 };
 
 /* ---- accessors for net internals ---------------------------------------- */
@@ -153,6 +158,35 @@ bool server_conn_admit(struct server *s, const char *ip, const char **reason_r)
 	return ok;
 }
 
+bool server_conn_move(struct server *s, const char *old_ip, const char *new_ip,
+		      const char **reason_r)
+{
+	if (strcmp(old_ip, new_ip) == 0)
+		return true;
+	bool ok = false;
+	pthread_mutex_lock(&s->ip_lock);
+	struct ip_count **p = ip_find(s, new_ip);
+	if (s->limits.max_connections_per_ip != 0 && *p != NULL &&
+	    (*p)->count >= s->limits.max_connections_per_ip) {
+		*reason_r = "max_connections_per_ip reached";
+	} else {
+		if (*p == NULL) {
+			*p = xcalloc(1, sizeof(**p));
+			snprintf((*p)->ip, sizeof((*p)->ip), "%s", new_ip);
+		}
+		(*p)->count++;
+		struct ip_count **old = ip_find(s, old_ip);
+		if (*old != NULL && --(*old)->count == 0) {
+			struct ip_count *dead = *old;
+			*old = dead->next;
+			free(dead);
+		}
+		ok = true;
+	}
+	pthread_mutex_unlock(&s->ip_lock);
+	return ok;
+}
+
 void server_conn_release(struct server *s, const char *ip)
 {
 	pthread_mutex_lock(&s->ip_lock);
@@ -168,10 +202,8 @@ void server_conn_release(struct server *s, const char *ip)
 
 /* ---- accept ------------------------------------------------------------- */
 
-/* Peer address as text (IPv4-mapped IPv6 shown as IPv4) and whether it is
- * loopback: 127.0.0.0/8, ::1, ::ffff:127.0.0.0/104. */
-static void peer_info(const struct sockaddr_storage *ss, char *ip, size_t size,
-		      bool *loopback_r)
+void net_peer_info(const struct sockaddr_storage *ss, char *ip, size_t size,
+		   bool *loopback_r)
 {
 	if (ss->ss_family == AF_INET6) {
 		const struct sockaddr_in6 *s6 = (const void *)ss;
@@ -194,11 +226,8 @@ static void peer_info(const struct sockaddr_storage *ss, char *ip, size_t size,
 	}
 }
 
-static void refuse(const struct listener *l, int fd, const char *ip,
-		   const char *reason, bool per_ip)
+void server_send_refusal(const struct listener *l, int fd, bool per_ip)
 {
-	log_info(NULL, "refused connection from %s on %s: %s", ip, l->name,
-		 reason);
 	/* On the implicit TLS port a cleartext line would be garbage to the
 	 * client, so it only sees the close there; the same for listeners of
 	 * other protocols, to which an IMAP line means nothing. */
@@ -210,7 +239,25 @@ static void refuse(const struct listener *l, int fd, const char *ip,
 				 MSG_NOSIGNAL | MSG_DONTWAIT);
 		(void)n;
 	}
+}
+
+static void refuse(const struct listener *l, int fd, const char *ip,
+		   const char *reason, bool per_ip)
+{
+	log_info(NULL, "refused connection from %s on %s: %s", ip, l->name,
+		 reason);
+	server_send_refusal(l, fd, per_ip);
 	close(fd);
+}
+
+/* Only the balancers may speak on a PROXY listener: anyone else could
+ * claim any address and slip past the per-address limits and lockout.
+ * A Unix socket peer is local, so as trusted as the machine. */
+static bool proxy_refused(struct server *s, const struct listener *l,
+			  const struct sockaddr_storage *ss)
+{
+	return l->proxy_protocol && ss->ss_family != AF_UNIX &&
+		!proxy_trust_match(s->proxy_trust, ss);
 }
 
 static void accept_resume(struct worker *w, void *arg)
@@ -244,7 +291,15 @@ void worker_accept(struct worker *w, struct listener *l)
 		}
 		char ip[48];
 		bool loopback;
-		peer_info(&ss, ip, sizeof(ip), &loopback);
+		net_peer_info(&ss, ip, sizeof(ip), &loopback);
+		if (proxy_refused(w->server, l, &ss)) {
+			/* Nothing is written: the peer is not our balancer
+			 * and the listener's protocol starts with a header. */
+			log_info(NULL, "refused connection from %s on %s: "
+				 "not in proxy_trusted", ip, l->name);
+			close(fd);
+			continue;
+		}
 		const char *reason;
 		if (!server_conn_admit(w->server, ip, &reason)) {
 			refuse(l, fd, ip, reason,
@@ -301,6 +356,7 @@ int server_add_listener(struct server *s, const char *name, const char *spec,
 	if (listener_open(l, name, spec, false, error_r) < 0)
 		return -1;
 	l->ops = ops;
+	l->proxy_protocol = config_proxy_protocol_on(s->proxy_protocol, name);
 	s->listener_count++;
 	/* Workers already exist (server_new made them): register it with
 	 * each, as worker_init did for the first listeners. */
@@ -337,6 +393,7 @@ static int open_listener(struct server *s, enum server_listener which,
 	if (listener_open(l, name, spec, which == SERVER_LISTENER_IMAPS,
 			  error_r) < 0)
 		return -1;
+	l->proxy_protocol = config_proxy_protocol_on(s->proxy_protocol, name);
 	s->listener_of[which] = (int)s->listener_count++;
 	return 0;
 }
@@ -356,6 +413,18 @@ struct server *server_new(const struct config *cfg, const struct conn_ops *ops,
 	s->limits.auth_timeout = cfg->auth_timeout;
 	s->limits.max_connections = cfg->max_connections;
 	s->limits.max_connections_per_ip = cfg->max_connections_per_ip;
+	s->proxy_protocol = xstrdup(cfg->proxy_protocol != NULL ?
+				    cfg->proxy_protocol : "no");
+	char *trust_error = NULL;
+	if (proxy_trust_parse(cfg->proxy_trusted != NULL ?
+			      cfg->proxy_trusted : "", &s->proxy_trust,
+			      &trust_error) < 0) {
+		struct buf b = BUF_INIT;
+		buf_printf(&b, "proxy_trusted: %s", trust_error);
+		free(trust_error);
+		*error_r = buf_steal(&b);
+		goto fail;
+	}
 
 	if (open_listener(s, SERVER_LISTENER_IMAP, "imap", cfg->imap_listen,
 			  error_r) < 0 ||
@@ -569,6 +638,8 @@ void server_free(struct server **sp)
 		free(s->watches);
 		s->watches = next;
 	}
+	proxy_trust_free(&s->proxy_trust);
+	free(s->proxy_protocol);
 	pthread_mutex_destroy(&s->ip_lock);
 	pthread_mutex_destroy(&s->watch_lock);
 	free(s);
