@@ -32,8 +32,11 @@ enum server_listener {
  * unlimited; past a limit only the new connection is refused, with
  * "* BYE Too many connections from your address" (per address) or
  * "* BYE [UNAVAILABLE] ..." (server-wide); nothing is written on the
- * implicit TLS port. ops must stay valid until server_free; cfg is only
- * read during this call.
+ * implicit TLS port. The listeners cfg->proxy_protocol names (see
+ * config_proxy_protocol_on) accept only peers in cfg->proxy_trusted and
+ * read a PROXY header (net/proxy-protocol.h) before anything else; the
+ * client it names is then the conn's peer. ops must stay valid until
+ * server_free; cfg is only read during this call.
  * Returns the server, or NULL with a message in *error_r (caller frees),
  * e.g. "cannot listen on 127.0.0.1:1143: Address already in use".
  */
@@ -44,7 +47,8 @@ struct server *server_new(const struct config *cfg, const struct conn_ops *ops,
  * Binds one more listener whose connections are served by ops instead of
  * the server's (LMTP, the metrics endpoint). spec is "host:port" as above
  * or an absolute path for a Unix socket (mode 0666, removed at
- * server_free). Logs "listening NAME ADDRESS" like the others. Call after
+ * server_free). Logs "listening NAME ADDRESS" like the others. Expects a
+ * PROXY header when the proxy_protocol setting names NAME. Call after
  * server_new and before server_run; ops must stay valid until server_free.
  * Returns 0, or -1 with *error_r (caller frees).
  */
