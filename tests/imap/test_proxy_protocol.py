@@ -250,7 +250,7 @@ def test_per_listener_setting(server_factory):
     wait_log(srv, r"PROXY v2: client 192\.0\.2\.9:50000")
 
 
-def test_bad_settings_refused(server_factory, template_dir, tmp_path):
+def test_bad_settings_refused(template_dir):
     from conftest import quire
     for key, value in (("proxy_protocol", "pop3"),
                        ("proxy_trusted", "10.0.0.0/33"),
