@@ -50,6 +50,8 @@ static const struct capability {
 	{ "MOVE", "6851", CAP_ALWAYS },
 	{ "MULTIAPPEND", "3502", CAP_ALWAYS },
 	{ "NAMESPACE", "2342", CAP_ALWAYS },
+	/* MAILBOXID, EMAILID and THREADID are all given and searchable. */
+	{ "OBJECTID", "8474", CAP_ALWAYS },
 	{ "PREVIEW", "8970", CAP_ALWAYS },
 	{ "QRESYNC", "7162", CAP_ALWAYS },
 	{ "QUOTA", "9208 (2087)", CAP_ALWAYS },
@@ -60,6 +62,7 @@ static const struct capability {
 	/* RFC 4314 5.1.1: the rights beyond RFC 2086 */
 	{ "RIGHTS=texk", "4314 2.2", CAP_ALWAYS },
 	{ "SASL-IR", "4959", CAP_NOT_AUTHENTICATED },
+	{ "SAVEDATE", "8514", CAP_ALWAYS },
 	{ "SEARCHRES", "5182", CAP_ALWAYS },
 	{ "SORT", "5256", CAP_ALWAYS },
 	{ "SORT=DISPLAY", "5957", CAP_ALWAYS },
@@ -70,6 +73,7 @@ static const struct capability {
 	{ "UIDPLUS", "4315", CAP_ALWAYS },
 	{ "UNSELECT", "3691", CAP_ALWAYS },
 	{ "UTF8=ACCEPT", "6855", CAP_ALWAYS },
+	{ "WITHIN", "5032", CAP_ALWAYS },
 };
 
 static bool capability_applies(const struct capability *cap,

@@ -14,6 +14,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "core/imapdate.h"
 #include "imap/command.h"
@@ -21,6 +22,7 @@
 #include "imap/flags.h"
 #include "imap/mailbox-name.h"
 #include "imap/seqset.h"
+#include "mail/header.h"
 #include "store/store.h"
 
 struct append_batch {
@@ -145,6 +147,51 @@ static int append_parse(const struct imap_arg *args, size_t count,
 	return 0;
 }
 
+static bool bytes_8bit(const char *data, size_t len)
+{
+	for (size_t i = 0; i < len; i++) {
+		if ((unsigned char)data[i] >= 0x80)
+			return true;
+	}
+	return false;
+}
+
+/* Whether the message's header block holds a byte with the high bit set.
+ * A spilled literal is mapped to read its header; one that cannot be
+ * mapped is let through (the store reads it all the same). */
+static bool header_8bit(const struct store_append_msg *msg)
+{
+	if (msg->size == 0)
+		return false;
+	if (msg->data != NULL)
+		return bytes_8bit(msg->data, mail_header_block_size(msg->data,
+								    msg->size));
+	void *map = mmap(NULL, msg->size, PROT_READ, MAP_SHARED, msg->fd, 0);
+	if (map == MAP_FAILED)
+		return false;
+	bool found = bytes_8bit(map, mail_header_block_size(map, msg->size));
+	munmap(map, msg->size);
+	return found;
+}
+
+/* RFC 6855 4: "If an IMAP server supports "UTF8=ACCEPT" and the IMAP
+ * client has not issued the "ENABLE UTF8=ACCEPT" command, the server MUST
+ * reject, with a "NO" response, an "APPEND" command that includes any
+ * 8-bit character in message header fields." IMAP4rev2 permits them
+ * (RFC 9051 6.3.12), so ENABLE IMAP4rev2 counts as enabled too. 8-bit
+ * bodies are not concerned: only the top-level header is looked at. */
+static bool append_header_refused(const struct session *s,
+				  const struct append_batch *batch)
+{
+	if (s->enabled_utf8)
+		return false;
+	for (size_t i = 0; i < batch->count; i++) {
+		if (header_8bit(&batch->msgs[i]))
+			return true;
+	}
+	return false;
+}
+
 static bool append_store(struct command *cmd, const char *name,
 			 const struct append_batch *batch)
 {
@@ -200,6 +247,8 @@ bool cmd_append(struct command *cmd)
 	}
 	if (append_parse(cmd->args + 1, cmd->args_count - 1, &batch, &error) < 0)
 		command_bad(cmd, NULL, "%s", error);
+	else if (append_header_refused(cmd->session, &batch))
+		command_no(cmd, NULL, "8-bit header fields need ENABLE UTF8=ACCEPT");
 	else
 		append_store(cmd, buf_cstr(&name), &batch);
 	append_batch_free(&batch);

@@ -17,7 +17,7 @@ static const struct enableable enableables[] = {
 	{ "CONDSTORE", offsetof(struct session, enabled_condstore) },
 	{ "IMAP4rev2", offsetof(struct session, enabled_rev2) },
 	{ "QRESYNC", offsetof(struct session, enabled_qresync) },
-	{ "UTF8=ACCEPT", offsetof(struct session, enabled_utf8) },
+	{ "UTF8=ACCEPT", offsetof(struct session, enabled_utf8_accept) },
 	{ NULL, 0 },
 };
 
@@ -57,7 +57,7 @@ bool cmd_enable(struct command *cmd)
 		s->enabled_condstore = true;
 	/* RFC 9051 5.1, 4.3: IMAP4rev2 speaks UTF-8 mailbox names and
 	 * quoted strings, as UTF8=ACCEPT does. */
-	if (s->enabled_rev2)
+	if (s->enabled_rev2 || s->enabled_utf8_accept)
 		s->enabled_utf8 = true;
 	buf_append(&line, "\r\n", 2);
 	/* RFC 6855 3: UTF-8 in quoted strings from now on. */

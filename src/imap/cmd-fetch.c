@@ -287,8 +287,15 @@ static void fetch_write_item(struct command *cmd, struct fetch_ctx *ctx,
 		fetch_write_emailid(cmd, ctx, &line);
 		break;
 	case FETCH_THREADID:
-		/* RFC 8474 5.2: no thread ids computed, so NIL. */
-		buf_append_str(&line, "THREADID NIL");
+		/* RFC 8474 5.3: NIL only for a row that has no thread (none
+		 * is stored without one since schema migration 4). */
+		if (ctx->record->thread_id == 0) {
+			buf_append_str(&line, "THREADID NIL");
+		} else {
+			buf_append_str(&line, "THREADID (");
+			objectid_thread(ctx->record->thread_id, &line);
+			buf_append_char(&line, ')');
+		}
 		break;
 	case FETCH_SAVEDATE:
 		/* RFC 8514 4.2: every message here has a save date. */

@@ -22,5 +22,8 @@ command_fn cmd_create, cmd_delete, cmd_rename, cmd_subscribe,
 bool cmd_status_parse_items(const struct imap_arg *arg, unsigned *items_r);
 void cmd_status_write(struct session *s, const char *name, size_t len,
 		      unsigned items, const struct store_mailbox_status *st);
+/* True when the items include HIGHESTMODSEQ: asking for them is CONDSTORE
+ * enabling (RFC 7162 3.1), in STATUS and in LIST ... RETURN (STATUS). */
+bool cmd_status_items_condstore(unsigned items);
 
 #endif

@@ -141,6 +141,14 @@ bool cmd_search(struct command *cmd)
 	}
 	struct searchres *saved = searchres_of(s);
 	if (pos + 1 < count && imap_arg_atom_equals(&args[pos], "CHARSET")) {
+		/* RFC 6855 3: after ENABLE UTF8=ACCEPT the client MUST NOT
+		 * name a charset; the conflicting labels get BAD. */
+		if (s->enabled_utf8_accept) {
+			if (opts & RETURN_SAVE)
+				searchres_clear(saved);	/* RFC 5182 2.1 */
+			return command_bad(cmd, NULL,
+					   "No CHARSET after ENABLE UTF8=ACCEPT");
+		}
 		const char *cs;
 		size_t cs_len;
 		if (!imap_arg_as_astring(&args[pos + 1], &cs, &cs_len) ||

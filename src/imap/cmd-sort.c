@@ -135,13 +135,16 @@ static int cmp_msgs(const void *x, const void *y, void *arg)
 }
 
 bool sort_run_search(struct command *cmd, const struct imap_arg *args,
-		     size_t count, uint32_t **seqs_r, size_t *count_r)
+		     size_t count, uint32_t **seqs_r, size_t *count_r,
+		     uint64_t *modseq_r)
 {
+	struct session *s = cmd->session;
 	const char *cs, *error;
 	size_t cs_len;
 
 	*seqs_r = NULL;
 	*count_r = 0;
+	*modseq_r = 0;
 	if (count < 2 || !imap_arg_as_astring(&args[0], &cs, &cs_len) ||
 	    memchr(cs, '\0', cs_len) != NULL)
 		return command_bad(cmd, NULL, "Missing charset or search keys");
@@ -154,11 +157,20 @@ bool sort_run_search(struct command *cmd, const struct imap_arg *args,
 		return command_no(cmd, SEARCH_BADCHARSET_CODE, "%s", error);
 	if (pr != SEARCH_PARSE_OK)
 		return command_bad(cmd, NULL, "%s", error);
-	int r = search_program_run(cmd->session, &prog, searchres_of(cmd->session),
-				   seqs_r, count_r, &error);
+	int r = search_program_run(s, &prog, searchres_of(s), seqs_r, count_r,
+				   &error);
+	bool uses_modseq = prog.uses_modseq;
 	search_program_free(&prog);
 	if (r != STORE_OK)
 		return command_no(cmd, store_error_code(r), "%s", error);
+	if (uses_modseq) {
+		mailbox_view_enable_condstore(s);
+		for (size_t i = 0; i < *count_r; i++) {
+			uint64_t m = s->view->msgs[(*seqs_r)[i] - 1].modseq;
+			if (m > *modseq_r)
+				*modseq_r = m;
+		}
+	}
 	return false;
 }
 
@@ -175,7 +187,9 @@ bool cmd_sort(struct command *cmd)
 		return command_bad(cmd, NULL, "SORT needs criteria, a charset and search keys");
 	if (parse_criteria(&cmd->args[0], &prog, &error) < 0)
 		return command_bad(cmd, NULL, "%s", error);
-	if (sort_run_search(cmd, cmd->args + 1, cmd->args_count - 1, &seqs, &count))
+	uint64_t modseq;
+	if (sort_run_search(cmd, cmd->args + 1, cmd->args_count - 1, &seqs, &count,
+			    &modseq))
 		return true;
 
 	struct sort_msg *msgs;
@@ -191,6 +205,10 @@ bool cmd_sort(struct command *cmd)
 	buf_append_str(&line, "* SORT");
 	for (size_t i = 0; i < n; i++)
 		buf_printf(&line, " %u", uid ? msgs[i].uid : msgs[i].seq);
+	/* RFC 7162 3.1.9: a non-empty result of a MODSEQ search ends with
+	 * the highest modseq of the messages returned. */
+	if (modseq > 0 && n > 0)
+		buf_printf(&line, " (MODSEQ %llu)", (unsigned long long)modseq);
 	buf_append_str(&line, "\r\n");
 	session_write(s, line.data, line.len);
 	buf_free(&line);

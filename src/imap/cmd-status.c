@@ -128,7 +128,7 @@ bool cmd_status(struct command *cmd)
 	if (!parse_items(&cmd->args[1], &items))
 		return command_bad(cmd, NULL, "STATUS items are a list of MESSAGES, RECENT, UIDNEXT, UIDVALIDITY, UNSEEN, HIGHESTMODSEQ, MAILBOXID, DELETED, DELETED-STORAGE, SIZE, APPENDLIMIT");
 	/* RFC 7162 3.1: STATUS (HIGHESTMODSEQ) is CONDSTORE enabling. */
-	if (items & (1u << STATUS_HIGHESTMODSEQ))
+	if (cmd_status_items_condstore(items))
 		mailbox_view_enable_condstore(s);
 	if (!mailbox_name_arg(cmd, &cmd->args[0], MAILBOX_NAME_EXISTING, &name)) {
 		buf_free(&name);
@@ -158,6 +158,11 @@ bool cmd_status(struct command *cmd)
 	write_status(s, name.data, name.len, items, &status);
 	buf_free(&name);
 	return command_ok(cmd, NULL, "STATUS completed");
+}
+
+bool cmd_status_items_condstore(unsigned items)
+{
+	return (items & (1u << STATUS_HIGHESTMODSEQ)) != 0;
 }
 
 bool cmd_status_parse_items(const struct imap_arg *arg, unsigned *items_r)

@@ -23,7 +23,10 @@ bool cmd_thread(struct command *cmd)
 		references = false;
 	else
 		return command_bad(cmd, NULL, "Unknown threading algorithm");
-	if (sort_run_search(cmd, cmd->args + 1, cmd->args_count - 1, &seqs, &count))
+	/* RFC 7162 3.1.9: THREAD responses are unchanged by MODSEQ. */
+	uint64_t modseq;
+	if (sort_run_search(cmd, cmd->args + 1, cmd->args_count - 1, &seqs, &count,
+			    &modseq))
 		return true;
 
 	struct sort_msg *msgs;

@@ -33,6 +33,7 @@ static struct fetch_item *items_add(struct fetch_items *items,
 		items->needs_body = true;
 		break;
 	case FETCH_EMAILID:
+	case FETCH_THREADID:
 	case FETCH_SAVEDATE:
 		items->needs_record = true;
 		break;
@@ -47,7 +48,6 @@ static struct fetch_item *items_add(struct fetch_items *items,
 		break;
 	case FETCH_FLAGS:
 	case FETCH_UID:
-	case FETCH_THREADID:
 		break;
 	}
 	return item;

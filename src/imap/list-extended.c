@@ -14,6 +14,7 @@
 #include "imap/cmd-mailbox.h"
 #include "imap/list-match.h"
 #include "imap/mailbox-name.h"
+#include "imap/view.h"
 #include "store/store.h"
 
 /* A name that may be listed: a mailbox or subscription, or a parent of
@@ -334,6 +335,11 @@ bool list_extended(struct command *cmd, const struct list_options *opts)
 	if (x.all.count > 1)
 		qsort(x.all.entries, x.all.count, sizeof(*x.all.entries),
 		      entry_cmp);
+	/* RFC 5819 STATUS of each mailbox is a STATUS: with HIGHESTMODSEQ
+	 * it is CONDSTORE enabling (RFC 7162 3.1). */
+	if ((opts->ret & LIST_RETURN_STATUS) &&
+	    cmd_status_items_condstore(opts->status_items))
+		mailbox_view_enable_condstore(s);
 	collect(&x);
 	write_all(&x);
 	xlist_free(&x);

@@ -17,6 +17,7 @@
 #include "core/imapdate.h"
 #include "core/log.h"
 #include "imap/message.h"
+#include "imap/objectid.h"
 #include "imap/search-fold.h"
 #include "imap/search-text.h"
 #include "imap/searchres.h"
@@ -227,6 +228,30 @@ static time_t internal_day(const struct eval_ctx *ctx)
 					ctx->record->tz_offset_min);
 }
 
+static time_t saved_day(const struct eval_ctx *ctx)
+{
+	return imapdate_local_day_start(ctx->record->savedate, 0);
+}
+
+/* RFC 8474 6: EMAILID is exactly the id FETCH gives. The INTERNALDATE
+ * in it rules out nearly every message before the blob hash is read. */
+static bool match_emailid(struct eval_ctx *ctx, const struct search_node *node)
+{
+	uint8_t sha[32];
+	const char *error;
+	if (ctx->record == NULL || ctx->record->internaldate != node->date)
+		return false;
+	if (store_blob_sha256(ctx->st, ctx->record->blob_id, sha, &error) != STORE_OK) {
+		log_warn(session_id(ctx->session), "EMAILID of uid %u: %s",
+			 ctx->vm->uid, error);
+		return false;
+	}
+	buf_reset(&ctx->value);
+	objectid_email(sha, ctx->record->internaldate, &ctx->value);
+	return ctx->value.len == node->str_len &&
+	       memcmp(ctx->value.data, node->str, node->str_len) == 0;
+}
+
 static bool eval(struct eval_ctx *ctx, const struct search_node *node)
 {
 	time_t day;
@@ -280,6 +305,24 @@ static bool eval(struct eval_ctx *ctx, const struct search_node *node)
 		return match_text(ctx, node);
 	case SEARCH_OP_MODSEQ:
 		return ctx->vm->modseq >= node->number;
+	/* RFC 5032 2: exact to the second, the bound included. */
+	case SEARCH_OP_OLDER:
+		return ctx->record != NULL && ctx->record->internaldate <= node->date;
+	case SEARCH_OP_YOUNGER:
+		return ctx->record != NULL && ctx->record->internaldate >= node->date;
+	/* RFC 8514 4.3: the save date's day; FETCH SAVEDATE shows it in
+	 * UTC, so the day is the UTC one. */
+	case SEARCH_OP_SAVEDBEFORE:
+		return ctx->record != NULL && saved_day(ctx) < node->date;
+	case SEARCH_OP_SAVEDON:
+		return ctx->record != NULL && saved_day(ctx) == node->date;
+	case SEARCH_OP_SAVEDSINCE:
+		return ctx->record != NULL && saved_day(ctx) >= node->date;
+	case SEARCH_OP_EMAILID:
+		return match_emailid(ctx, node);
+	case SEARCH_OP_THREADID:
+		return ctx->record != NULL && ctx->record->thread_id != 0 &&
+		       (uint64_t)ctx->record->thread_id == node->number;
 	}
 	return false;
 }

@@ -13,6 +13,7 @@
 
 #include "core/imapdate.h"
 #include "core/strutil.h"
+#include "imap/objectid.h"
 #include "imap/search-fold.h"
 #include "mail/decode.h"
 #include "store/store.h"
@@ -57,6 +58,9 @@ static const struct date_key {
 	{ "BEFORE", SEARCH_OP_BEFORE }, { "ON", SEARCH_OP_ON },
 	{ "SENTBEFORE", SEARCH_OP_SENTBEFORE }, { "SENTON", SEARCH_OP_SENTON },
 	{ "SENTSINCE", SEARCH_OP_SENTSINCE }, { "SINCE", SEARCH_OP_SINCE },
+	/* RFC 8514 4.3 */
+	{ "SAVEDBEFORE", SEARCH_OP_SAVEDBEFORE }, { "SAVEDON", SEARCH_OP_SAVEDON },
+	{ "SAVEDSINCE", SEARCH_OP_SAVEDSINCE },
 };
 
 static void node_free(struct search_node *node)
@@ -159,6 +163,50 @@ static bool parse_number(struct parse_ctx *ctx, const struct imap_arg *arg,
 	return true;
 }
 
+/* RFC 5032 3: OLDER / YOUNGER take an nz-number of seconds (RFC 3501
+ * number: 32 bits). The target instant is fixed here, "the current date
+ * and time of the server" when the command arrives (RFC 5032 2). */
+static bool parse_interval(struct parse_ctx *ctx, const struct imap_arg *arg,
+			   struct search_node *node)
+{
+	uint32_t seconds;
+	if (arg == NULL)
+		return false;
+	if (arg->type != IMAP_ARG_ATOM ||
+	    str_to_u32(arg->str, arg->len, &seconds) < 0 || seconds == 0)
+		return fail(ctx, "OLDER and YOUNGER take a number of seconds above 0");
+	node->date = time(NULL) - (time_t)seconds;
+	return true;
+}
+
+/* RFC 8474 7: objectid = 1*255(ALPHA / DIGIT / "_" / "-"), compared
+ * case-sensitively; an id this server never gave out matches nothing. */
+static bool parse_objectid(struct parse_ctx *ctx, const struct imap_arg *arg,
+			   struct search_node *node)
+{
+	const char *s;
+	size_t len;
+	if (arg == NULL)
+		return false;
+	if (!imap_arg_as_astring(arg, &s, &len) || !objectid_valid(s, len))
+		return fail(ctx, "Invalid object id");
+	node->str = xstrndup(s, len);
+	node->str_len = len;
+	if (node->op == SEARCH_OP_THREADID &&
+	    objectid_thread_parse(s, len, &node->number) < 0)
+		node->number = 0;	/* no message has thread 0 */
+	if (node->op == SEARCH_OP_EMAILID &&
+	    objectid_email_date(s, len, &node->date) < 0)
+		node->op = SEARCH_OP_NOT;	/* NOT ALL: nothing */
+	if (node->op == SEARCH_OP_NOT) {
+		free(node->str);
+		node->str = NULL;
+		node->str_len = 0;
+		add_child(node)->op = SEARCH_OP_ALL;
+	}
+	return true;
+}
+
 /* A sequence set or "$" (RFC 5182 2.1: "$" stands alone). */
 static bool parse_set(struct parse_ctx *ctx, const struct imap_arg *arg,
 		      bool uid, struct search_node *node)
@@ -227,7 +275,9 @@ static bool parse_simple(const char *name, struct search_node *node)
 		target->flags = flag_keys[i].flag;
 		return true;
 	}
-	if (strcmp(name, "ALL") == 0) {
+	/* RFC 8514 4.3: every mailbox here keeps save dates, so
+	 * SAVEDATESUPPORTED matches every message. */
+	if (strcmp(name, "ALL") == 0 || strcmp(name, "SAVEDATESUPPORTED") == 0) {
 		node->op = SEARCH_OP_ALL;
 	} else if (strcmp(name, "RECENT") == 0) {
 		node->op = SEARCH_OP_RECENT;
@@ -297,6 +347,14 @@ static bool parse_named(struct parse_ctx *ctx, const char *name,
 	}
 	if (strcmp(name, "UID") == 0)
 		return parse_set(ctx, next_arg(ctx, args, count, pos), true, node);
+	if (strcmp(name, "OLDER") == 0 || strcmp(name, "YOUNGER") == 0) {
+		node->op = name[0] == 'O' ? SEARCH_OP_OLDER : SEARCH_OP_YOUNGER;
+		return parse_interval(ctx, next_arg(ctx, args, count, pos), node);
+	}
+	if (strcmp(name, "EMAILID") == 0 || strcmp(name, "THREADID") == 0) {
+		node->op = name[0] == 'E' ? SEARCH_OP_EMAILID : SEARCH_OP_THREADID;
+		return parse_objectid(ctx, next_arg(ctx, args, count, pos), node);
+	}
 	if (strcmp(name, "MODSEQ") == 0) {
 		/* RFC 7162 3.1.5: MODSEQ ["/flags/..." priv|shared|all] n.
 		 * One modseq per message here, so the entry only needs to
@@ -346,7 +404,7 @@ static bool parse_key(struct parse_ctx *ctx, const struct imap_arg *args,
 		(*pos)--;
 		return parse_set(ctx, next_arg(ctx, args, count, pos), false, node);
 	}
-	char name[16];
+	char name[24];	/* the longest key, SAVEDATESUPPORTED, fits */
 	if (arg->len >= sizeof(name))
 		return fail(ctx, "Unknown search key");
 	for (size_t i = 0; i < arg->len; i++)
@@ -363,6 +421,10 @@ static enum search_cost node_cost(const struct search_node *node)
 	switch (node->op) {
 	case SEARCH_OP_LARGER: case SEARCH_OP_SMALLER:
 	case SEARCH_OP_BEFORE: case SEARCH_OP_ON: case SEARCH_OP_SINCE:
+	case SEARCH_OP_OLDER: case SEARCH_OP_YOUNGER:
+	case SEARCH_OP_SAVEDBEFORE: case SEARCH_OP_SAVEDON:
+	case SEARCH_OP_SAVEDSINCE: case SEARCH_OP_EMAILID:
+	case SEARCH_OP_THREADID:
 		return SEARCH_COST_RECORD;
 	case SEARCH_OP_SENTBEFORE: case SEARCH_OP_SENTON:
 	case SEARCH_OP_SENTSINCE: case SEARCH_OP_HEADER:

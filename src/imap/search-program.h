@@ -52,6 +52,13 @@ enum search_op {
 	SEARCH_OP_BODY,		/* str in the decoded body text */
 	SEARCH_OP_TEXT,		/* str in the header or the body text */
 	SEARCH_OP_MODSEQ,	/* number: modseq >= it (RFC 7162 3.1.5) */
+	SEARCH_OP_OLDER,	/* date: INTERNALDATE <= it (RFC 5032 2) */
+	SEARCH_OP_YOUNGER,	/* date: INTERNALDATE >= it */
+	SEARCH_OP_SAVEDBEFORE,	/* date: save date's UTC day < date (RFC 8514) */
+	SEARCH_OP_SAVEDON,
+	SEARCH_OP_SAVEDSINCE,
+	SEARCH_OP_EMAILID,	/* str: EMAILID equals it (RFC 8474 6) */
+	SEARCH_OP_THREADID,	/* number: the stored thread (RFC 8474 6) */
 };
 
 /* How much of a message a key needs; the evaluator reads no more. */
@@ -68,7 +75,8 @@ struct search_node {
 	size_t child_count;
 	uint32_t flags;			/* FLAG */
 	uint64_t number;		/* LARGER, SMALLER */
-	time_t date;			/* 00:00 UTC of the day asked for */
+	time_t date;			/* 00:00 UTC of the day asked for;
+					   OLDER/YOUNGER: the instant */
 	char *name;			/* HEADER: field name */
 	char *str;			/* KEYWORD, HEADER, BODY, TEXT; UTF-8,
 					   case-folded for matching */

@@ -43,7 +43,9 @@ struct session {
 	unsigned bad_in_a_row;
 	unsigned auth_failures;
 	/* Extensions turned on with ENABLE (RFC 5161). */
-	bool enabled_utf8;
+	bool enabled_utf8;	/* UTF-8 strings: UTF8=ACCEPT or IMAP4rev2 */
+	/* RFC 6855 3: ENABLE UTF8=ACCEPT named (SEARCH CHARSET is BAD). */
+	bool enabled_utf8_accept;
 	/* RFC 7162 3.1: a CONDSTORE enabling command was seen (ENABLE,
 	 * SELECT (CONDSTORE), FETCH MODSEQ, CHANGEDSINCE, UNCHANGEDSINCE,
 	 * STATUS HIGHESTMODSEQ): every unsolicited FETCH carries MODSEQ. */

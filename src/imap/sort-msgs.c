@@ -188,38 +188,6 @@ static void address_keys(const char *env, size_t env_len, unsigned index,
 	buf_free(&display);
 }
 
-size_t sort_msgids_parse(const char *s, size_t len, size_t max,
-			 char ***ids_r, size_t *count_r)
-{
-	size_t added = 0, i = 0;
-	struct buf id = BUF_INIT;
-	while (i < len && added < max) {
-		const char *lt = memchr(s + i, '<', len - i);
-		if (lt == NULL)
-			break;
-		const char *gt = memchr(lt, '>', (size_t)(s + len - lt));
-		if (gt == NULL)
-			break;
-		i = (size_t)(gt - s) + 1;
-		/* Normalize: drop quotes and whitespace inside (RFC 5256:
-		 * <"a"@b> and <a@b> are the same Message ID). */
-		buf_reset(&id);
-		buf_append_char(&id, '<');
-		for (const char *p = lt + 1; p < gt; p++) {
-			if (*p != '"' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
-				buf_append_char(&id, *p);
-		}
-		buf_append_char(&id, '>');
-		if (id.len < 3 || memchr(id.data, '@', id.len) == NULL)
-			continue;	/* not a valid msg-id */
-		*ids_r = xrealloc(*ids_r, (*count_r + 1) * sizeof(**ids_r));
-		(*ids_r)[(*count_r)++] = xstrndup(id.data, id.len);
-		added++;
-	}
-	buf_free(&id);
-	return added;
-}
-
 static char *first_msgid(const char *env, size_t env_len, unsigned index)
 {
 	struct env_token tok;
@@ -228,7 +196,7 @@ static char *first_msgid(const char *env, size_t env_len, unsigned index)
 	size_t n = 0;
 	char *result = NULL;
 	if (env_item(env, env_len, index, &tok) && env_string(&tok, &value) &&
-	    sort_msgids_parse(value.data, value.len, 1, &ids, &n) == 1)
+	    mail_msgids_parse(value.data, value.len, 1, &ids, &n) == 1)
 		result = ids[0];
 	free(ids);
 	buf_free(&value);
@@ -240,7 +208,7 @@ static void load_references(const struct message *msg, struct sort_msg *m)
 	struct mail_header_field f;
 	size_t hdr_len = mail_header_block_size(msg->data, msg->size);
 	if (mail_header_find(msg->data, hdr_len, "References", &f))
-		sort_msgids_parse(f.value, f.value_len, MAX_REFERENCES,
+		mail_msgids_parse(f.value, f.value_len, MAX_REFERENCES,
 				  &m->references, &m->reference_count);
 }
 
@@ -264,7 +232,7 @@ static void fill_keys(const struct store_message *rec, const struct message *msg
 	buf_reset(&value);
 	struct buf base = BUF_INIT;
 	if (env_item(env, env_len, 1, &tok) && env_string(&tok, &value))
-		sort_base_subject(value.data, value.len, &base, &m->is_reply);
+		mail_base_subject(value.data, value.len, &base, &m->is_reply);
 	m->subject = buf_take(&base);
 	buf_free(&value);
 	address_keys(env, env_len, 2, &m->from, &m->display_from);

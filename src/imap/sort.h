@@ -11,18 +11,9 @@
 #include <time.h>
 
 #include "core/buf.h"
+#include "mail/subject.h"	/* base subject, msg-ids (RFC 5256 2.1) */
 
 struct session;
-
-/*
- * RFC 5256 2.1: the base subject of a Subject header value subject[0..len)
- * (raw: RFC 2047 words are decoded here, folding and tabs become single
- * spaces), appended to out. *is_reply_r (may be NULL) is set when a
- * subj-refwd, a "(fwd)" trailer or a "[fwd: ...]" wrapper was removed (the
- * "reply or forward" of the REFERENCES algorithm).
- */
-void sort_base_subject(const char *subject, size_t len, struct buf *out,
-		       bool *is_reply_r);
 
 struct sort_msg {
 	uint32_t seq;
@@ -54,14 +45,6 @@ void sort_msgs_free(struct sort_msg *msgs, size_t count);
 /* Compares two strings ignoring ASCII case (i;ascii-casemap, RFC 4790). */
 int sort_casemap_cmp(const char *a, const char *b);
 
-/*
- * Appends the normalized msg-ids found in s[0..len) ("<local@domain>",
- * RFC 5256 REFERENCES: quoting removed from the local part) to *ids_r,
- * at most max of them. Returns how many were added.
- */
-size_t sort_msgids_parse(const char *s, size_t len, size_t max,
-			 char ***ids_r, size_t *count_r);
-
 struct command;
 struct imap_arg;
 
@@ -69,10 +52,14 @@ struct imap_arg;
  * SORT and THREAD: parses "charset search-key..." from args[0..count) and
  * runs the search. Returns true when it already sent the tagged reply
  * (BAD, NO [BADCHARSET], a store failure); else false with the matching
- * sequence numbers ascending in *seqs_r (caller frees) and *count_r.
+ * sequence numbers ascending in *seqs_r (caller frees) and *count_r, and
+ * in *modseq_r the highest modseq among them when the keys include
+ * MODSEQ (RFC 7162 3.1.9), else 0. A MODSEQ key makes the session
+ * CONDSTORE-aware, as in SEARCH (RFC 7162 3.1).
  */
 bool sort_run_search(struct command *cmd, const struct imap_arg *args,
-		     size_t count, uint32_t **seqs_r, size_t *count_r);
+		     size_t count, uint32_t **seqs_r, size_t *count_r,
+		     uint64_t *modseq_r);
 
 /*
  * THREAD algorithms (RFC 5256 3): append the data of the THREAD response

@@ -462,6 +462,7 @@ struct store_message {
 	uint64_t size;
 	int64_t blob_id;
 	time_t savedate;         /* RFC 8514 */
+	int64_t thread_id;       /* RFC 8474 THREADID number; 0: none */
 };
 
 struct store_message_list {

@@ -13,7 +13,7 @@ static void check(const char *subject, const char *base, bool reply)
 {
 	struct buf out = BUF_INIT;
 	bool is_reply = !reply;
-	sort_base_subject(subject, strlen(subject), &out, &is_reply);
+	mail_base_subject(subject, strlen(subject), &out, &is_reply);
 	assert_string_equal(buf_cstr(&out), base);
 	assert_int_equal(is_reply, reply);
 	buf_free(&out);
@@ -81,13 +81,13 @@ static void test_msgids(void **state)
 	char **ids = NULL;
 	size_t n = 0;
 	const char *refs = "<a@x> junk <\"b c\"@y>\r\n <nodomain> <d@z>";
-	assert_int_equal(sort_msgids_parse(refs, strlen(refs), 10, &ids, &n), 3);
+	assert_int_equal(mail_msgids_parse(refs, strlen(refs), 10, &ids, &n), 3);
 	assert_int_equal(n, 3);
 	assert_string_equal(ids[0], "<a@x>");
 	assert_string_equal(ids[1], "<bc@y>");
 	assert_string_equal(ids[2], "<d@z>");
 	/* max is respected */
-	assert_int_equal(sort_msgids_parse(refs, strlen(refs), 1, &ids, &n), 1);
+	assert_int_equal(mail_msgids_parse(refs, strlen(refs), 1, &ids, &n), 1);
 	assert_int_equal(n, 4);
 	for (size_t i = 0; i < n; i++)
 		free(ids[i]);

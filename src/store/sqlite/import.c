@@ -85,11 +85,13 @@ int store_import_set_uidvalidity(struct store *s, int64_t mailbox_id,
 
 static int insert_row(struct store *s, int64_t mailbox_id, uint32_t uid,
 		      uint64_t modseq, const struct store_append_msg *m,
-		      const char *keywords, int64_t blob_id, time_t now)
+		      const char *keywords, int64_t blob_id, int64_t thread_id,
+		      time_t now)
 {
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO messages (mailbox_id, uid,"
 		" modseq, flags, keywords, internaldate, tz, size, blob_id,"
-		" savedate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+		" savedate, thread_id)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 	if (st == NULL)
 		return STORE_ESERVERBUG;
 	sqlite3_bind_int64(st, 1, mailbox_id);
@@ -103,12 +105,14 @@ static int insert_row(struct store *s, int64_t mailbox_id, uint32_t uid,
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)m->size);
 	sqlite3_bind_int64(st, 9, blob_id);
 	sqlite3_bind_int64(st, 10, now);
+	sqlite3_bind_int64(st, 11, thread_id);
 	return store_exec_stmt(s, st, "insert message");
 }
 
 static int import_tx(struct store *s, int64_t mailbox_id,
 		     const struct store_append_msg *msgs, const uint32_t *uids,
-		     struct store_blob_src *srcs, size_t count,
+		     struct store_blob_src *srcs,
+		     const struct mail_thread_keys *keys, size_t count,
 		     uint32_t *uids_r)
 {
 	struct store_mailbox mb;
@@ -131,15 +135,18 @@ static int import_tx(struct store *s, int64_t mailbox_id,
 					 "mailbox UIDs exhausted");
 			break;
 		}
-		int64_t blob_id;
+		int64_t blob_id, thread_id = 0;
 		ret = store_blob_attach(s, &srcs[i], &blob_id);
+		if (ret == STORE_OK)
+			ret = store_thread_assign(s, mb.user_id, blob_id,
+						  &keys[i], &thread_id);
 		if (ret == STORE_OK)
 			ret = store_keywords_register(s, mailbox_id,
 						      msgs[i].keywords,
 						      msgs[i].keyword_count, &kw);
 		if (ret == STORE_OK)
 			ret = insert_row(s, mailbox_id, uid, modseq, &msgs[i],
-					 buf_cstr(&kw), blob_id, now);
+					 buf_cstr(&kw), blob_id, thread_id, now);
 		if (uids_r != NULL)
 			uids_r[i] = uid;
 		next = uid + 1;
@@ -163,6 +170,7 @@ int store_import_append(struct store *s, int64_t mailbox_id,
 			ret = store_fail(s, STORE_EINVALID, "no message data");
 	}
 	struct store_blob_src *srcs = xcalloc(count ? count : 1, sizeof(*srcs));
+	struct mail_thread_keys *keys = xcalloc(count ? count : 1, sizeof(*keys));
 	/* Bodies first, outside the write lock, as store_append does. */
 	for (size_t i = 0; i < count && ret == STORE_OK; i++) {
 		srcs[i].data = msgs[i].data;
@@ -171,16 +179,22 @@ int store_import_append(struct store *s, int64_t mailbox_id,
 		if (msgs[i].sha256 != NULL)
 			memcpy(srcs[i].sha, msgs[i].sha256, STORE_SHA256_LEN);
 		ret = store_blob_prepare(s, &srcs[i], msgs[i].sha256 != NULL);
+		if (ret == STORE_OK)
+			store_thread_keys_of(&srcs[i], &keys[i]);
 	}
 	if (ret == STORE_OK)
 		ret = store_tx_write(s);
 	if (ret == STORE_OK) {
-		ret = import_tx(s, mailbox_id, msgs, uids, srcs, count, uids_r);
+		ret = import_tx(s, mailbox_id, msgs, uids, srcs, keys, count,
+				uids_r);
 		if (ret == STORE_OK)
 			ret = store_tx_commit(s);
 		else
 			store_tx_rollback(s);
 	}
+	for (size_t i = 0; i < count; i++)
+		mail_thread_keys_free(&keys[i]);
+	free(keys);
 	free(srcs);
 	store_error_out(s, error_r);
 	return ret;

@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "mail/thread-keys.h"
 #include "store/store.h"
 
 #define STORE_SHA256_LEN 32
@@ -111,6 +112,18 @@ int store_blob_attach(struct store *s, struct store_blob_src *src,
 int store_blob_release(struct store *s, int64_t blob_id);
 /* After commit: removes the queued files whose rows are still gone. */
 void store_blob_unlink_dead(struct store *s);
+
+/* ---- thread.c: THREADID (RFC 8474 5.2), the rule of mail/thread-keys.h ---- */
+/* Reads the keys of a message to be stored from its bytes (outside any
+ * transaction; src as given to store_blob_prepare). */
+void store_thread_keys_of(const struct store_blob_src *src,
+			  struct mail_thread_keys *keys_r);
+/* Inside the write transaction, after the body's row exists: the thread
+ * number for a new row of blob_id in a mailbox of user_id, recording the
+ * message's ids. */
+int store_thread_assign(struct store *s, int64_t user_id, int64_t blob_id,
+			const struct mail_thread_keys *keys,
+			int64_t *thread_id_r);
 
 /* ---- notify.c ---- */
 void store_notify_changed(struct store *s, int64_t mailbox_id);

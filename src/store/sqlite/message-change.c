@@ -380,11 +380,12 @@ int store_message_copy_row(struct store *s, int64_t src_mailbox_id,
 			   uint32_t dst_uid, uint64_t dst_modseq, time_t now)
 {
 	/* Rows only: the body is shared through blob_id (no bytes copied). */
+	/* RFC 8474 5.1/5.2: the copy keeps EMAILID and so its THREADID. */
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO messages (mailbox_id,"
 		" uid, modseq, flags, keywords, internaldate, tz, size, blob_id,"
-		" savedate) SELECT ?3, ?4, ?5, flags, keywords, internaldate, tz,"
-		" size, blob_id, ?6 FROM messages WHERE mailbox_id = ?1"
-		" AND uid = ?2");
+		" savedate, thread_id) SELECT ?3, ?4, ?5, flags, keywords,"
+		" internaldate, tz, size, blob_id, ?6, thread_id FROM messages"
+		" WHERE mailbox_id = ?1 AND uid = ?2");
 
 	if (st == NULL)
 		return STORE_ESERVERBUG;

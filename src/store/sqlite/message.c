@@ -112,11 +112,12 @@ static int check_append(struct store *s, const struct store_append_msg *msgs,
 static int insert_message(struct store *s, int64_t mailbox_id, uint32_t uid,
 			  uint64_t modseq, const struct store_append_msg *m,
 			  uint32_t flags, const char *keywords, int64_t blob_id,
-			  time_t now)
+			  int64_t thread_id, time_t now)
 {
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO messages (mailbox_id, uid,"
 		" modseq, flags, keywords, internaldate, tz, size, blob_id,"
-		" savedate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+		" savedate, thread_id)"
+		" VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)");
 
 	if (st == NULL)
 		return STORE_ESERVERBUG;
@@ -131,12 +132,14 @@ static int insert_message(struct store *s, int64_t mailbox_id, uint32_t uid,
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)m->size);
 	sqlite3_bind_int64(st, 9, blob_id);
 	sqlite3_bind_int64(st, 10, now);
+	sqlite3_bind_int64(st, 11, thread_id);
 	return store_exec_stmt(s, st, "insert message");
 }
 
 static int append_tx(struct store *s, int64_t mailbox_id,
 		     const struct store_append_msg *msgs,
-		     struct store_blob_src *srcs, size_t count,
+		     struct store_blob_src *srcs,
+		     const struct mail_thread_keys *keys, size_t count,
 		     uint32_t *uids_r, uint32_t *uidvalidity_r)
 {
 	struct store_mailbox mb;
@@ -166,8 +169,11 @@ static int append_tx(struct store *s, int64_t mailbox_id,
 	uint64_t modseq = mb.highestmodseq + 1;
 	uint32_t uid = mb.uidnext;
 	for (size_t i = 0; i < count && ret == STORE_OK; i++) {
-		int64_t blob_id;
+		int64_t blob_id, thread_id = 0;
 		ret = store_blob_attach(s, &srcs[i], &blob_id);
+		if (ret == STORE_OK)
+			ret = store_thread_assign(s, mb.user_id, blob_id,
+						  &keys[i], &thread_id);
 		if (ret == STORE_OK)
 			ret = store_keywords_register(s, mailbox_id,
 				msgs[i].keywords,
@@ -175,7 +181,8 @@ static int append_tx(struct store *s, int64_t mailbox_id,
 		if (ret == STORE_OK)
 			ret = insert_message(s, mailbox_id, uid, modseq,
 					     &msgs[i], msgs[i].flags & flag_mask,
-					     buf_cstr(&kw), blob_id, now);
+					     buf_cstr(&kw), blob_id, thread_id,
+					     now);
 		if (uids_r != NULL)
 			uids_r[i] = uid;
 		uid++;
@@ -197,10 +204,13 @@ int store_append(struct store *s, int64_t mailbox_id,
 		 const char **error_r)
 {
 	struct store_blob_src *srcs = NULL;
+	struct mail_thread_keys *keys = NULL;
 	int ret = check_append(s, msgs, count);
 
-	if (ret == STORE_OK)
+	if (ret == STORE_OK) {
 		srcs = xcalloc(count, sizeof(*srcs));
+		keys = xcalloc(count, sizeof(*keys));
+	}
 	/* Bodies first, outside the write lock: the fsyncs are the slow
 	 * part and must not hold up other writers. */
 	for (size_t i = 0; i < count && ret == STORE_OK; i++) {
@@ -210,13 +220,16 @@ int store_append(struct store *s, int64_t mailbox_id,
 		if (msgs[i].sha256 != NULL)
 			memcpy(srcs[i].sha, msgs[i].sha256, STORE_SHA256_LEN);
 		ret = store_blob_prepare(s, &srcs[i], msgs[i].sha256 != NULL);
+		/* Parsed here, outside the write lock, like the fsyncs. */
+		if (ret == STORE_OK)
+			store_thread_keys_of(&srcs[i], &keys[i]);
 	}
 	if (ret == STORE_OK)
 		ret = store_blob_sync_dirs(s);
 	if (ret == STORE_OK) {
 		ret = store_tx_write(s);
 		if (ret == STORE_OK) {
-			ret = append_tx(s, mailbox_id, msgs, srcs, count,
+			ret = append_tx(s, mailbox_id, msgs, srcs, keys, count,
 					uids_r, uidvalidity_r);
 			/* files rewritten or adopted under the lock */
 			if (ret == STORE_OK)
@@ -229,6 +242,9 @@ int store_append(struct store *s, int64_t mailbox_id,
 	}
 	/* On failure the files written stay unreferenced: a later append of
 	 * the same bytes reuses them, store_check removes the rest. */
+	for (size_t i = 0; keys != NULL && i < count; i++)
+		mail_thread_keys_free(&keys[i]);
+	free(keys);
 	free(srcs);
 	store_error_out(s, error_r);
 	return ret;
@@ -390,6 +406,7 @@ static void push_message(struct store_message_list *l, size_t *cap,
 	m->size = (uint64_t)sqlite3_column_int64(st, 6);
 	m->blob_id = sqlite3_column_int64(st, 7);
 	m->savedate = (time_t)sqlite3_column_int64(st, 8);
+	m->thread_id = sqlite3_column_int64(st, 9);
 }
 
 static int messages_get_tx(struct store *s, int64_t mailbox_id,
@@ -407,7 +424,8 @@ static int messages_get_tx(struct store *s, int64_t mailbox_id,
 	struct store_uid_range *norm = xmalloc((n + 1) * sizeof(*norm));
 	n = store_ranges_normalize(ranges, n, mb.uidnext, norm);
 	sqlite3_stmt *st = store_stmt(s, "SELECT uid, flags, modseq, keywords,"
-		" internaldate, tz, size, blob_id, savedate FROM messages"
+		" internaldate, tz, size, blob_id, savedate, thread_id"
+		" FROM messages"
 		" WHERE mailbox_id = ?1 AND uid BETWEEN ?2 AND ?3 ORDER BY uid");
 	for (size_t i = 0; st != NULL && i < n && rc == SQLITE_DONE; i++) {
 		sqlite3_reset(st);

@@ -141,6 +141,26 @@ static const char *const migrations[] = {
 	"    messages = messages - 1 WHERE user_id ="
 	"    (SELECT user_id FROM mailboxes WHERE id = OLD.mailbox_id);"
 	"END;",
+	/* 4: THREADID (RFC 8474 5.2; the rule is in mail/thread-keys.h,
+	 * applied by thread.c). messages.thread_id is the thread number
+	 * (0: none; COPY/MOVE copy it); rows stored before this migration
+	 * get the number of their body (blob id), so copies of one body
+	 * share it, and new numbers start above every blob id.
+	 * thread_names: per user, each message-id seen (own, In-Reply-To,
+	 * References), the thread it was first seen in and the base
+	 * subject of that message; ids and subjects are raw bytes (BLOB:
+	 * headers need not be UTF-8). Rows are never updated. */
+	"ALTER TABLE messages ADD COLUMN thread_id INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE messages SET thread_id = blob_id;"
+	"INSERT OR REPLACE INTO meta (key, value)"
+	"  SELECT 'thread_next', coalesce(max(id), 0) + 1 FROM blobs;"
+	"CREATE TABLE thread_names ("
+	"  user_id INTEGER NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  message_id BLOB NOT NULL,"
+	"  subject BLOB NOT NULL,"
+	"  thread_id INTEGER NOT NULL,"
+	"  PRIMARY KEY (user_id, message_id)"
+	") WITHOUT ROWID;",
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))

@@ -1,5 +1,6 @@
-/* RFC 5256 2.1 base subject extraction; the ABNF is in RFC 5256 5. */
-#include "imap/sort.h"
+/* RFC 5256 2.1 base subject extraction; the ABNF is in RFC 5256 5.
+ * Shared by SORT/THREAD and the THREADID rule of the store. */
+#include "mail/subject.h"
 
 #include <string.h>
 #include <strings.h>
@@ -96,7 +97,7 @@ static void normalize(const char *in, size_t len, struct buf *out)
 	buf_free(&decoded);
 }
 
-void sort_base_subject(const char *subject, size_t len, struct buf *out,
+void mail_base_subject(const char *subject, size_t len, struct buf *out,
 		       bool *is_reply_r)
 {
 	struct buf norm = BUF_INIT;
@@ -140,4 +141,36 @@ void sort_base_subject(const char *subject, size_t len, struct buf *out,
 	buf_free(&norm);
 	if (is_reply_r != NULL)
 		*is_reply_r = is_reply;
+}
+
+size_t mail_msgids_parse(const char *s, size_t len, size_t max,
+			 char ***ids_r, size_t *count_r)
+{
+	size_t added = 0, i = 0;
+	struct buf id = BUF_INIT;
+	while (i < len && added < max) {
+		const char *lt = memchr(s + i, '<', len - i);
+		if (lt == NULL)
+			break;
+		const char *gt = memchr(lt, '>', (size_t)(s + len - lt));
+		if (gt == NULL)
+			break;
+		i = (size_t)(gt - s) + 1;
+		/* Normalize: drop quotes and whitespace inside (RFC 5256:
+		 * <"a"@b> and <a@b> are the same Message ID). */
+		buf_reset(&id);
+		buf_append_char(&id, '<');
+		for (const char *p = lt + 1; p < gt; p++) {
+			if (*p != '"' && *p != ' ' && *p != '\t' && *p != '\r' && *p != '\n')
+				buf_append_char(&id, *p);
+		}
+		buf_append_char(&id, '>');
+		if (id.len < 3 || memchr(id.data, '@', id.len) == NULL)
+			continue;	/* not a valid msg-id */
+		*ids_r = xrealloc(*ids_r, (*count_r + 1) * sizeof(**ids_r));
+		(*ids_r)[(*count_r)++] = xstrndup(id.data, id.len);
+		added++;
+	}
+	buf_free(&id);
+	return added;
 }
