@@ -10,6 +10,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "store/backend.h"
 #include "store/store.h"
 
 #define STORE_SHA256_LEN 32
@@ -22,6 +23,7 @@ struct store_stmt_slot {
 };
 
 struct store {
+	const struct store_backend *ops; /* first: see store/backend.h */
 	sqlite3 *db;
 	char *data_dir;
 	int data_dir_fd;
@@ -49,6 +51,138 @@ struct store {
 	} *rights_cache;
 	size_t rights_count, rights_cap;
 };
+
+/* The store.h functions of this backend, listed in store_sqlite_backend
+ * (backend.c); each has the contract of its store.h namesake. */
+int store_sqlite_open(const char *data_dir, struct store **store_r,
+		char **error_r);
+const char *store_sqlite_data_dir(const struct store *store);
+int store_sqlite_user_add(struct store *store, const char *name,
+		const char *password_hash, const struct store_scram *scram,
+		int64_t *id_r, const char **error_r);
+int store_sqlite_user_get(struct store *store, const char *name,
+		struct store_user *user_r, const char **error_r);
+int store_sqlite_user_set_password(struct store *store, const char *name,
+		const char *password_hash, const struct store_scram *scram,
+		const char **error_r);
+int store_sqlite_user_delete(struct store *store, const char *name,
+		const char **error_r);
+int store_sqlite_user_list(struct store *store, char ***names_r,
+		size_t *count_r, const char **error_r);
+int store_sqlite_mailbox_lookup(struct store *store, int64_t user_id,
+		const char *name, struct store_mailbox *mailbox_r,
+		const char **error_r);
+int store_sqlite_mailbox_get(struct store *store, int64_t mailbox_id,
+		struct store_mailbox *mailbox_r, const char **error_r);
+int store_sqlite_mailbox_list(struct store *store, int64_t user_id,
+		struct store_mailbox_list *list_r, const char **error_r);
+int store_sqlite_mailbox_create(struct store *store, int64_t user_id,
+		const char *name, uint32_t special_use, int64_t *id_r,
+		const char **error_r);
+int store_sqlite_mailbox_delete(struct store *store, int64_t user_id,
+		const char *name, const char **error_r);
+int store_sqlite_mailbox_rename(struct store *store, int64_t user_id,
+		const char *old_name, const char *new_name,
+		const char **error_r);
+int store_sqlite_mailbox_subscribe(struct store *store, int64_t user_id,
+		const char *name, bool subscribe, const char **error_r);
+int store_sqlite_mailbox_status(struct store *store, int64_t mailbox_id,
+		struct store_mailbox_status *status_r, const char **error_r);
+int store_sqlite_mailbox_claim_recent(struct store *store, int64_t mailbox_id,
+		uint32_t *first_recent_uid_r, const char **error_r);
+int store_sqlite_mailbox_keywords(struct store *store, int64_t mailbox_id,
+		char ***keywords_r, const char **error_r);
+int store_sqlite_append(struct store *store, int64_t mailbox_id,
+		const struct store_append_msg *msgs, size_t count,
+		uint32_t *uids_r, uint32_t *uidvalidity_r,
+		const char **error_r);
+int store_sqlite_spill_create(struct store *store, int *fd_r,
+		const char **error_r);
+int store_sqlite_mailbox_snapshot(struct store *store, int64_t mailbox_id,
+		struct store_msg_list *list_r, const char **error_r);
+int store_sqlite_changes_since(struct store *store, int64_t mailbox_id,
+		uint64_t since, struct store_changes *changes_r,
+		const char **error_r);
+int store_sqlite_expunged_since(struct store *store, int64_t mailbox_id,
+		uint64_t since, uint32_t **uids_r, size_t *count_r,
+		const char **error_r);
+int store_sqlite_blob_sha256(struct store *store, int64_t blob_id,
+		uint8_t sha256_r[32], const char **error_r);
+int store_sqlite_messages_get(struct store *store, int64_t mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		struct store_message_list *list_r, const char **error_r);
+int store_sqlite_blob_open(struct store *store, int64_t blob_id, int *fd_r,
+		uint64_t *size_r, const char **error_r);
+int store_sqlite_blob_path(struct store *store, int64_t blob_id,
+		struct buf *path, const char **error_r);
+int store_sqlite_blob_cache_get(struct store *store, int64_t blob_id,
+		struct buf *out, const char **error_r);
+int store_sqlite_blob_cache_put(struct store *store, int64_t blob_id,
+		const void *data, size_t len, const char **error_r);
+int store_sqlite_flags_update(struct store *store, int64_t mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		enum store_flags_op op, uint32_t flags,
+		const char *const *keywords, size_t keyword_count,
+		const uint64_t *unchangedsince,
+		struct store_flags_result *result_r, const char **error_r);
+int store_sqlite_copy(struct store *store, int64_t src_mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		int64_t dst_mailbox_id, struct store_copy_result *result_r,
+		const char **error_r);
+int store_sqlite_move(struct store *store, int64_t src_mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		int64_t dst_mailbox_id, struct store_copy_result *result_r,
+		const char **error_r);
+int store_sqlite_expunge(struct store *store, int64_t mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		uint32_t **uids_r, size_t *count_r, uint64_t *modseq_r,
+		const char **error_r);
+int store_sqlite_check(struct store *store, bool repair, struct buf *report,
+		unsigned *problems_r, const char **error_r);
+void store_sqlite_set_actor(struct store *store, int64_t user_id);
+int store_sqlite_acl_get(struct store *store, int64_t user_id, const char *name,
+		struct store_acl *acl_r, const char **error_r);
+int store_sqlite_acl_set(struct store *store, int64_t user_id, const char *name,
+		const char *identifier, enum store_acl_op op, uint32_t rights,
+		const char **error_r);
+int store_sqlite_acl_delete(struct store *store, int64_t user_id,
+		const char *name, const char *identifier,
+		const char **error_r);
+int store_sqlite_acl_listrights(struct store *store, int64_t user_id,
+		const char *name, const char *identifier, uint32_t *always_r,
+		uint32_t *optional_r, const char **error_r);
+int store_sqlite_acl_myrights(struct store *store, int64_t user_id,
+		const char *name, uint32_t *rights_r, const char **error_r);
+int store_sqlite_quota_get(struct store *store, const char *user,
+		struct store_quota *quota_r, const char **error_r);
+int store_sqlite_quota_root(struct store *store, int64_t user_id,
+		const char *name, struct store_quota *quota_r,
+		const char **error_r);
+int store_sqlite_quota_set(struct store *store, const char *user,
+		const uint64_t *storage_kib, const uint64_t *messages,
+		bool use_default, const char **error_r);
+int store_sqlite_fts_index(struct store *store,
+		const struct store_fts_doc *docs, size_t count,
+		const char **error_r);
+int store_sqlite_fts_unindexed(struct store *store, int64_t mailbox_id,
+		size_t max, int64_t **ids_r, uint64_t **sizes_r,
+		size_t *count_r, const char **error_r);
+int store_sqlite_fts_candidates(struct store *store, int64_t mailbox_id,
+		const char *text, size_t len, bool body_only, uint32_t **uids_r,
+		size_t *count_r, const char **error_r);
+int store_sqlite_fts_text(struct store *store, int64_t blob_id,
+		struct buf *header, struct buf *body, const char **error_r);
+int store_sqlite_import_set_uidvalidity(struct store *store, int64_t mailbox_id,
+		uint32_t uidvalidity, uint32_t uidnext, const char **error_r);
+int store_sqlite_import_append(struct store *store, int64_t mailbox_id,
+		const struct store_append_msg *msgs, const uint32_t *uids,
+		size_t count, uint32_t *uids_r, const char **error_r);
+int store_sqlite_import_find(struct store *store, int64_t mailbox_id,
+		const uint8_t sha256[STORE_IMPORT_HASH_LEN], uint64_t size,
+		uint32_t *uid_r, const char **error_r);
+int store_sqlite_stats(struct store *store, struct store_stats *stats_r,
+		const char **error_r);
+void store_sqlite_close(struct store **store);
 
 /* ---- db.c: statements, transactions, errors ---- */
 
