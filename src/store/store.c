@@ -60,14 +60,17 @@ void store_hook_run(int64_t mailbox_id)
 		fn(mailbox_id, __atomic_load_n(&change_context, __ATOMIC_ACQUIRE));
 }
 
+bool store_hook_is_set(void)
+{
+	return __atomic_load_n(&change_fn, __ATOMIC_ACQUIRE) != NULL;
+}
+
 int store_open(const char *data_dir, struct store **store_r, char **error_r)
 {
-	if (configured_kind == STORE_POSTGRESQL) {
-		*store_r = NULL;
-		*error_r = xstrdup("this build has no PostgreSQL backend");
-		return STORE_EUNAVAILABLE;
-	}
-	return store_sqlite_backend.open(data_dir, store_r, error_r);
+	const struct store_backend *ops = configured_kind == STORE_POSTGRESQL ?
+		&store_pg_backend : &store_sqlite_backend;
+
+	return ops->open(data_dir, store_r, error_r);
 }
 
 void store_close(struct store **store)
