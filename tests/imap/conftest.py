@@ -72,7 +72,7 @@ class PgCluster:
 
     def start(self):
         self.run([PG_BIN + "/initdb", "-D", self.data, "-A", "trust",
-                  "-U", "quire", "--no-sync", "-E", "UTF8", "--locale=C"])
+                  "-U", "quire", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
         self.run([PG_BIN + "/pg_ctl", "-D", self.data, "-w", "-l",
                   os.path.join(self.top, "log"), "-o",
                   "-k %s -c listen_addresses= -c fsync=off "
