@@ -4,7 +4,8 @@
 # are present, so `make test` can call it every time.
 set -e
 PKGS="gcc make pkg-config libssl-dev libsqlite3-dev zlib1g-dev libcrypt-dev \
-libcmocka-dev python3-pytest python3-pytest-xdist openssl"
+libcmocka-dev python3-pytest python3-pytest-xdist openssl libpq-dev \
+postgresql postgresql-client"
 
 missing=""
 for p in $PKGS; do

@@ -63,6 +63,13 @@ int cli_parse_common(int argc, char **argv, struct cli_args *args)
 		.quota_messages = args->cfg.quota_messages,
 	};
 	store_set_policy(&policy);
+	struct store_config store_cfg = {
+		.kind = strcmp(args->cfg.store, "postgresql") == 0 ?
+			STORE_POSTGRESQL : STORE_SQLITE,
+		.pg_conninfo = args->cfg.pg_conninfo,
+		.blob_dir = args->cfg.blob_dir,
+	};
+	store_configure(&store_cfg);
 	return 0;
 }
 

@@ -44,6 +44,13 @@ static const char *check_not_empty(const char *value)
 	return value[0] == '\0' ? "must not be empty" : NULL;
 }
 
+static const char *check_store_kind(const char *value)
+{
+	if (strcmp(value, "sqlite") == 0 || strcmp(value, "postgresql") == 0)
+		return NULL;
+	return "expected sqlite or postgresql";
+}
+
 /* "" (disabled), HOST:PORT or [IPV6]:PORT with port 0..65535 (0 binds an
  * ephemeral port, which the server logs: the protocol tests use it). Names
  * are resolved by the listener; this only catches the typos worth catching
@@ -259,6 +266,17 @@ static const struct setting settings[] = {
 	{ NULL, "quota_messages", SETTING_U64, OFF(quota_messages), "0", 0,
 	  UINT64_MAX / 2, NULL,
 	  "default limit on the number of messages per user (0 = unlimited)" },
+
+	{ "Storage backend", "store", SETTING_STRING, OFF(store), "sqlite",
+	  0, 0, check_store_kind,
+	  "where mail metadata lives: sqlite (data_dir/quire.db) or "
+	  "postgresql (pg_conninfo; several front ends may share it)" },
+	{ NULL, "pg_conninfo", SETTING_STRING, OFF(pg_conninfo), "", 0, 0,
+	  NULL, "libpq connection string for store = postgresql, e.g. "
+	  "\"host=db1 dbname=quire user=quire\" (\"\" = libpq defaults)" },
+	{ NULL, "blob_dir", SETTING_STRING, OFF(blob_dir), "", 0, 0, NULL,
+	  "directory of message files for store = postgresql, shared by "
+	  "every front end (\"\" = data_dir/blobs)" },
 
 	{ "Authentication throttling", "auth_max_failures", SETTING_UNSIGNED,
 	  OFF(auth_max_failures), "3", 1, 1000, NULL,

@@ -63,6 +63,10 @@ struct config {
 	char *admin_user;          /* "" = none; may SETQUOTA, owns Shared/ */
 	uint64_t quota_storage;    /* default per-user limit, bytes; 0 = none */
 	uint64_t quota_messages;   /* default per-user limit; 0 = none */
+	/* storage backend (store/store.h store_configure) */
+	char *store;               /* sqlite | postgresql */
+	char *pg_conninfo;         /* libpq connection string; "" = defaults */
+	char *blob_dir;            /* "" = data_dir/blobs (postgresql only) */
 	/* Treat loopback peers as non-loopback for plaintext_auth=loopback (tests
 	 * of LOGINDISABLED without a second address). */
 	bool loopback_is_insecure;

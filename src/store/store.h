@@ -5,8 +5,9 @@
  *
  * It speaks in users, mailboxes, UIDs, flags, modseqs and blobs. The default
  * backend is store/sqlite (one SQLite database in WAL mode for metadata,
- * content-addressed immutable body files under data_dir/blobs/); a PostgreSQL
- * backend will implement the same header later, so nothing here names a
+ * content-addressed immutable body files under data_dir/blobs/); store/pg
+ * implements the same header over PostgreSQL (libpq) for several front ends
+ * sharing one database. store_configure picks one; nothing here names a
  * backend type.
  *
  * Threads: one `struct store` per thread (each is its own database
@@ -86,11 +87,30 @@ const char *store_error_code(int error);
  * Open, close
  */
 
+/* Which backend store_open uses, and its settings (config keys `store`,
+ * `pg_conninfo`, `blob_dir`). */
+enum store_kind {
+	STORE_SQLITE = 0,        /* data_dir/quire.db */
+	STORE_POSTGRESQL,        /* the database pg_conninfo names */
+};
+struct store_config {
+	enum store_kind kind;
+	const char *pg_conninfo; /* libpq connection string; NULL/"": defaults */
+	const char *blob_dir;    /* PostgreSQL: message files; NULL/"":
+				    data_dir/blobs. Front ends share it. */
+};
+/* Copies config (NULL: SQLite, defaults). Process-wide; call before
+ * starting threads and before store_open. */
+void store_configure(const struct store_config *config);
+
 /*
  * Opens (creating as needed) data_dir, data_dir/quire.db, data_dir/blobs/ and
  * data_dir/tmp/, and runs the schema migrations. Returns STORE_OK with a new
  * handle in *store_r, or an error with a reason in *error_r (caller frees).
  * A database written by a newer Quire (higher schema version) is refused.
+ * With STORE_POSTGRESQL the metadata lives in the configured database (its
+ * schema migrated the same way) and data_dir holds only tmp/ and, unless
+ * blob_dir says otherwise, blobs/.
  */
 int store_open(const char *data_dir, struct store **store_r, char **error_r);
 

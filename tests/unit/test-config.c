@@ -162,6 +162,8 @@ static void test_set_errors(void **state)
 {
 	(void)state;
 	expect_set_error("wokers", "4", "unknown key 'wokers'");
+	expect_set_error("store", "mysql", "bad value 'mysql' for 'store': "
+			 "expected sqlite or postgresql");
 	expect_set_error("workers", "x",
 			 "bad value 'x' for 'workers': expected a number");
 	expect_set_error("workers", "-1",
@@ -393,7 +395,7 @@ static void test_sample(void **state)
 		}
 		line += len;
 	}
-	assert_int_equal(keys, 34); /* 23 + lmtp_* (4) + metrics_listen + admin_user, quota_* (2), literal_minus, proxy_* (2) */
+	assert_int_equal(keys, 37); /* 23 + lmtp_* (4) + metrics_listen + admin_user, quota_* (2), literal_minus, proxy_* (2), store, pg_conninfo, blob_dir */
 
 	struct config defaults, loaded;
 	config_init(&defaults);
@@ -431,7 +433,7 @@ static void test_help(void **state)
 	size_t lines = 0;
 	for (const char *p = text; *p != '\0'; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 35);
+	assert_int_equal(lines, 38);
 	free(text);
 }
 

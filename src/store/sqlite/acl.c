@@ -39,7 +39,12 @@ void store_policy_quota(uint64_t *storage_r, uint64_t *messages_r)
 	*messages_r = policy.quota_messages;
 }
 
-void store_set_actor(struct store *s, int64_t user_id)
+const char *store_policy_admin(void)
+{
+	return policy.admin_user;
+}
+
+void store_sqlite_set_actor(struct store *s, int64_t user_id)
 {
 	if (s->actor == user_id)
 		return;
@@ -301,7 +306,7 @@ static int acl_mailbox(struct store *s, int64_t user_id, const char *name,
 	return ret;
 }
 
-int store_acl_get(struct store *s, int64_t user_id, const char *name,
+int store_sqlite_acl_get(struct store *s, int64_t user_id, const char *name,
 		  struct store_acl *acl_r, const char **error_r)
 {
 	struct store_mailbox mb;
@@ -463,7 +468,7 @@ static int acl_change(struct store *s, int64_t user_id, const char *name,
 	return ret;
 }
 
-int store_acl_set(struct store *s, int64_t user_id, const char *name,
+int store_sqlite_acl_set(struct store *s, int64_t user_id, const char *name,
 		  const char *identifier, enum store_acl_op op,
 		  uint32_t rights, const char **error_r)
 {
@@ -471,14 +476,14 @@ int store_acl_set(struct store *s, int64_t user_id, const char *name,
 			  error_r);
 }
 
-int store_acl_delete(struct store *s, int64_t user_id, const char *name,
+int store_sqlite_acl_delete(struct store *s, int64_t user_id, const char *name,
 		     const char *identifier, const char **error_r)
 {
 	return acl_change(s, user_id, name, identifier, true,
 			  STORE_ACL_REPLACE, 0, error_r);
 }
 
-int store_acl_listrights(struct store *s, int64_t user_id, const char *name,
+int store_sqlite_acl_listrights(struct store *s, int64_t user_id, const char *name,
 			 const char *identifier, uint32_t *always_r,
 			 uint32_t *optional_r, const char **error_r)
 {
@@ -507,7 +512,7 @@ int store_acl_listrights(struct store *s, int64_t user_id, const char *name,
 	return ret;
 }
 
-int store_acl_myrights(struct store *s, int64_t user_id, const char *name,
+int store_sqlite_acl_myrights(struct store *s, int64_t user_id, const char *name,
 		       uint32_t *rights_r, const char **error_r)
 {
 	struct store_mailbox mb;

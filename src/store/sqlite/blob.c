@@ -422,7 +422,7 @@ static int blob_lookup(struct store *s, int64_t blob_id, struct buf *rel,
 	return ret;
 }
 
-int store_blob_open(struct store *s, int64_t blob_id, int *fd_r,
+int store_sqlite_blob_open(struct store *s, int64_t blob_id, int *fd_r,
 		    uint64_t *size_r, const char **error_r)
 {
 	struct buf rel = BUF_INIT;
@@ -440,7 +440,7 @@ int store_blob_open(struct store *s, int64_t blob_id, int *fd_r,
 	return ret;
 }
 
-int store_blob_path(struct store *s, int64_t blob_id, struct buf *path,
+int store_sqlite_blob_path(struct store *s, int64_t blob_id, struct buf *path,
 		    const char **error_r)
 {
 	struct buf rel = BUF_INIT;
@@ -453,7 +453,7 @@ int store_blob_path(struct store *s, int64_t blob_id, struct buf *path,
 	return ret;
 }
 
-int store_blob_cache_get(struct store *s, int64_t blob_id, struct buf *out,
+int store_sqlite_blob_cache_get(struct store *s, int64_t blob_id, struct buf *out,
 			 const char **error_r)
 {
 	sqlite3_stmt *st = store_stmt(s,
@@ -481,7 +481,7 @@ int store_blob_cache_get(struct store *s, int64_t blob_id, struct buf *out,
 	return ret;
 }
 
-int store_blob_cache_put(struct store *s, int64_t blob_id, const void *data,
+int store_sqlite_blob_cache_put(struct store *s, int64_t blob_id, const void *data,
 			 size_t len, const char **error_r)
 {
 	int ret;
@@ -514,7 +514,7 @@ int store_blob_cache_put(struct store *s, int64_t blob_id, const void *data,
 	return ret;
 }
 
-int store_spill_create(struct store *s, int *fd_r, const char **error_r)
+int store_sqlite_spill_create(struct store *s, int *fd_r, const char **error_r)
 {
 	int ret = STORE_OK;
 

@@ -333,7 +333,7 @@ static int check_locked(struct check *c)
 	return ret;
 }
 
-int store_check(struct store *s, bool repair, struct buf *report,
+int store_sqlite_check(struct store *s, bool repair, struct buf *report,
 		unsigned *problems_r, const char **error_r)
 {
 	struct check c = { s, repair, report, 0, BUF_INIT, 0 };

@@ -253,13 +253,15 @@ static int open_db(struct store *s, char **error_r)
 	return STORE_OK;
 }
 
-int store_open(const char *data_dir, struct store **store_r, char **error_r)
+int store_sqlite_open(const char *data_dir, struct store **store_r,
+		      char **error_r)
 {
 	struct store *s = xcalloc(1, sizeof(*s));
 	struct buf e = BUF_INIT;
 	int ret;
 
 	s->data_dir = xstrdup(data_dir);
+	s->ops = &store_sqlite_backend;
 	s->data_dir_fd = -1;
 	s->notify_fd = -1;
 	*store_r = NULL;
@@ -293,7 +295,7 @@ int store_open(const char *data_dir, struct store **store_r, char **error_r)
 	return STORE_OK;
 }
 
-void store_close(struct store **store)
+void store_sqlite_close(struct store **store)
 {
 	struct store *s = store ? *store : NULL;
 
@@ -320,7 +322,7 @@ void store_close(struct store **store)
 	*store = NULL;
 }
 
-const char *store_data_dir(const struct store *store)
+const char *store_sqlite_data_dir(const struct store *store)
 {
 	return store->data_dir;
 }

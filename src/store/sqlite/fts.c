@@ -29,7 +29,7 @@ static const char sql_fts_match[] =
 static const char sql_fts_text[] =
 	"SELECT header, body FROM fts WHERE rowid = ?1";
 
-int store_fts_index(struct store *s, const struct store_fts_doc *docs,
+int store_sqlite_fts_index(struct store *s, const struct store_fts_doc *docs,
 		    size_t count, const char **error_r)
 {
 	/* Like the parse cache, the index is derived data: a crash that
@@ -59,7 +59,7 @@ int store_fts_index(struct store *s, const struct store_fts_doc *docs,
 	return ret;
 }
 
-int store_fts_unindexed(struct store *s, int64_t mailbox_id, size_t max,
+int store_sqlite_fts_unindexed(struct store *s, int64_t mailbox_id, size_t max,
 			int64_t **ids_r, uint64_t **sizes_r, size_t *count_r,
 			const char **error_r)
 {
@@ -123,7 +123,7 @@ static void fts_query(const char *text, size_t len, bool body_only,
 	buf_append_char(out, '"');
 }
 
-int store_fts_candidates(struct store *s, int64_t mailbox_id,
+int store_sqlite_fts_candidates(struct store *s, int64_t mailbox_id,
 			 const char *text, size_t len, bool body_only,
 			 uint32_t **uids_r, size_t *count_r,
 			 const char **error_r)
@@ -176,7 +176,7 @@ static void column_append(sqlite3_stmt *st, int col, struct buf *out)
 		buf_append(out, text, len);
 }
 
-int store_fts_text(struct store *s, int64_t blob_id, struct buf *header,
+int store_sqlite_fts_text(struct store *s, int64_t blob_id, struct buf *header,
 		   struct buf *body, const char **error_r)
 {
 	sqlite3_stmt *st = store_stmt(s, sql_fts_text);

@@ -67,7 +67,7 @@ static int set_uidvalidity_tx(struct store *s, int64_t mailbox_id,
 	return store_exec_stmt(s, st, "set uidvalidity");
 }
 
-int store_import_set_uidvalidity(struct store *s, int64_t mailbox_id,
+int store_sqlite_import_set_uidvalidity(struct store *s, int64_t mailbox_id,
 				 uint32_t uidvalidity, uint32_t uidnext,
 				 const char **error_r)
 {
@@ -157,7 +157,7 @@ static int import_tx(struct store *s, int64_t mailbox_id,
 	return ret;
 }
 
-int store_import_append(struct store *s, int64_t mailbox_id,
+int store_sqlite_import_append(struct store *s, int64_t mailbox_id,
 			const struct store_append_msg *msgs,
 			const uint32_t *uids, size_t count, uint32_t *uids_r,
 			const char **error_r)
@@ -200,7 +200,7 @@ int store_import_append(struct store *s, int64_t mailbox_id,
 	return ret;
 }
 
-int store_import_find(struct store *s, int64_t mailbox_id,
+int store_sqlite_import_find(struct store *s, int64_t mailbox_id,
 		      const uint8_t sha256[STORE_IMPORT_HASH_LEN],
 		      uint64_t size, uint32_t *uid_r, const char **error_r)
 {
@@ -243,7 +243,7 @@ static int stat_one(struct store *s, const char *sql, uint64_t *v)
 	return rc == SQLITE_ROW ? STORE_OK : store_fail_db(s, "statistics");
 }
 
-int store_stats(struct store *s, struct store_stats *r, const char **error_r)
+int store_sqlite_stats(struct store *s, struct store_stats *r, const char **error_r)
 {
 	memset(r, 0, sizeof(*r));
 	int ret = store_tx_read(s);

@@ -11,9 +11,10 @@
 
 #include "core/buf.h"
 #include "mail/thread-keys.h"
+#include "store/backend.h"
+#include "store/common.h"
 #include "store/store.h"
 
-#define STORE_SHA256_LEN 32
 /* data_dir-relative blob path: "blobs/" + 2 hex + "/" + 62 hex */
 #define STORE_BLOB_RELPATH_LEN (6 + 2 + 1 + 62)
 
@@ -23,6 +24,7 @@ struct store_stmt_slot {
 };
 
 struct store {
+	const struct store_backend *ops; /* first: see store/backend.h */
 	sqlite3 *db;
 	char *data_dir;
 	int data_dir_fd;
@@ -50,6 +52,138 @@ struct store {
 	} *rights_cache;
 	size_t rights_count, rights_cap;
 };
+
+/* The store.h functions of this backend, listed in store_sqlite_backend
+ * (backend.c); each has the contract of its store.h namesake. */
+int store_sqlite_open(const char *data_dir, struct store **store_r,
+		char **error_r);
+const char *store_sqlite_data_dir(const struct store *store);
+int store_sqlite_user_add(struct store *store, const char *name,
+		const char *password_hash, const struct store_scram *scram,
+		int64_t *id_r, const char **error_r);
+int store_sqlite_user_get(struct store *store, const char *name,
+		struct store_user *user_r, const char **error_r);
+int store_sqlite_user_set_password(struct store *store, const char *name,
+		const char *password_hash, const struct store_scram *scram,
+		const char **error_r);
+int store_sqlite_user_delete(struct store *store, const char *name,
+		const char **error_r);
+int store_sqlite_user_list(struct store *store, char ***names_r,
+		size_t *count_r, const char **error_r);
+int store_sqlite_mailbox_lookup(struct store *store, int64_t user_id,
+		const char *name, struct store_mailbox *mailbox_r,
+		const char **error_r);
+int store_sqlite_mailbox_get(struct store *store, int64_t mailbox_id,
+		struct store_mailbox *mailbox_r, const char **error_r);
+int store_sqlite_mailbox_list(struct store *store, int64_t user_id,
+		struct store_mailbox_list *list_r, const char **error_r);
+int store_sqlite_mailbox_create(struct store *store, int64_t user_id,
+		const char *name, uint32_t special_use, int64_t *id_r,
+		const char **error_r);
+int store_sqlite_mailbox_delete(struct store *store, int64_t user_id,
+		const char *name, const char **error_r);
+int store_sqlite_mailbox_rename(struct store *store, int64_t user_id,
+		const char *old_name, const char *new_name,
+		const char **error_r);
+int store_sqlite_mailbox_subscribe(struct store *store, int64_t user_id,
+		const char *name, bool subscribe, const char **error_r);
+int store_sqlite_mailbox_status(struct store *store, int64_t mailbox_id,
+		struct store_mailbox_status *status_r, const char **error_r);
+int store_sqlite_mailbox_claim_recent(struct store *store, int64_t mailbox_id,
+		uint32_t *first_recent_uid_r, const char **error_r);
+int store_sqlite_mailbox_keywords(struct store *store, int64_t mailbox_id,
+		char ***keywords_r, const char **error_r);
+int store_sqlite_append(struct store *store, int64_t mailbox_id,
+		const struct store_append_msg *msgs, size_t count,
+		uint32_t *uids_r, uint32_t *uidvalidity_r,
+		const char **error_r);
+int store_sqlite_spill_create(struct store *store, int *fd_r,
+		const char **error_r);
+int store_sqlite_mailbox_snapshot(struct store *store, int64_t mailbox_id,
+		struct store_msg_list *list_r, const char **error_r);
+int store_sqlite_changes_since(struct store *store, int64_t mailbox_id,
+		uint64_t since, struct store_changes *changes_r,
+		const char **error_r);
+int store_sqlite_expunged_since(struct store *store, int64_t mailbox_id,
+		uint64_t since, uint32_t **uids_r, size_t *count_r,
+		const char **error_r);
+int store_sqlite_blob_sha256(struct store *store, int64_t blob_id,
+		uint8_t sha256_r[32], const char **error_r);
+int store_sqlite_messages_get(struct store *store, int64_t mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		struct store_message_list *list_r, const char **error_r);
+int store_sqlite_blob_open(struct store *store, int64_t blob_id, int *fd_r,
+		uint64_t *size_r, const char **error_r);
+int store_sqlite_blob_path(struct store *store, int64_t blob_id,
+		struct buf *path, const char **error_r);
+int store_sqlite_blob_cache_get(struct store *store, int64_t blob_id,
+		struct buf *out, const char **error_r);
+int store_sqlite_blob_cache_put(struct store *store, int64_t blob_id,
+		const void *data, size_t len, const char **error_r);
+int store_sqlite_flags_update(struct store *store, int64_t mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		enum store_flags_op op, uint32_t flags,
+		const char *const *keywords, size_t keyword_count,
+		const uint64_t *unchangedsince,
+		struct store_flags_result *result_r, const char **error_r);
+int store_sqlite_copy(struct store *store, int64_t src_mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		int64_t dst_mailbox_id, struct store_copy_result *result_r,
+		const char **error_r);
+int store_sqlite_move(struct store *store, int64_t src_mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		int64_t dst_mailbox_id, struct store_copy_result *result_r,
+		const char **error_r);
+int store_sqlite_expunge(struct store *store, int64_t mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		uint32_t **uids_r, size_t *count_r, uint64_t *modseq_r,
+		const char **error_r);
+int store_sqlite_check(struct store *store, bool repair, struct buf *report,
+		unsigned *problems_r, const char **error_r);
+void store_sqlite_set_actor(struct store *store, int64_t user_id);
+int store_sqlite_acl_get(struct store *store, int64_t user_id, const char *name,
+		struct store_acl *acl_r, const char **error_r);
+int store_sqlite_acl_set(struct store *store, int64_t user_id, const char *name,
+		const char *identifier, enum store_acl_op op, uint32_t rights,
+		const char **error_r);
+int store_sqlite_acl_delete(struct store *store, int64_t user_id,
+		const char *name, const char *identifier,
+		const char **error_r);
+int store_sqlite_acl_listrights(struct store *store, int64_t user_id,
+		const char *name, const char *identifier, uint32_t *always_r,
+		uint32_t *optional_r, const char **error_r);
+int store_sqlite_acl_myrights(struct store *store, int64_t user_id,
+		const char *name, uint32_t *rights_r, const char **error_r);
+int store_sqlite_quota_get(struct store *store, const char *user,
+		struct store_quota *quota_r, const char **error_r);
+int store_sqlite_quota_root(struct store *store, int64_t user_id,
+		const char *name, struct store_quota *quota_r,
+		const char **error_r);
+int store_sqlite_quota_set(struct store *store, const char *user,
+		const uint64_t *storage_kib, const uint64_t *messages,
+		bool use_default, const char **error_r);
+int store_sqlite_fts_index(struct store *store,
+		const struct store_fts_doc *docs, size_t count,
+		const char **error_r);
+int store_sqlite_fts_unindexed(struct store *store, int64_t mailbox_id,
+		size_t max, int64_t **ids_r, uint64_t **sizes_r,
+		size_t *count_r, const char **error_r);
+int store_sqlite_fts_candidates(struct store *store, int64_t mailbox_id,
+		const char *text, size_t len, bool body_only, uint32_t **uids_r,
+		size_t *count_r, const char **error_r);
+int store_sqlite_fts_text(struct store *store, int64_t blob_id,
+		struct buf *header, struct buf *body, const char **error_r);
+int store_sqlite_import_set_uidvalidity(struct store *store, int64_t mailbox_id,
+		uint32_t uidvalidity, uint32_t uidnext, const char **error_r);
+int store_sqlite_import_append(struct store *store, int64_t mailbox_id,
+		const struct store_append_msg *msgs, const uint32_t *uids,
+		size_t count, uint32_t *uids_r, const char **error_r);
+int store_sqlite_import_find(struct store *store, int64_t mailbox_id,
+		const uint8_t sha256[STORE_IMPORT_HASH_LEN], uint64_t size,
+		uint32_t *uid_r, const char **error_r);
+int store_sqlite_stats(struct store *store, struct store_stats *stats_r,
+		const char **error_r);
+void store_sqlite_close(struct store **store);
 
 /* ---- db.c: statements, transactions, errors ---- */
 
@@ -83,9 +217,6 @@ int store_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what);
 int store_schema_migrate(struct store *s);
 
 /* ---- blob.c ---- */
-void store_sha256(const void *data, size_t len, uint8_t out[STORE_SHA256_LEN]);
-/* Appends "blobs/ab/cdef..." for sha to path. */
-void store_blob_relpath(const uint8_t sha[STORE_SHA256_LEN], struct buf *path);
 /* Creates blobs/00..ff and tmp/ under the data dir. */
 int store_blob_dirs_init(struct store *s);
 
@@ -139,10 +270,6 @@ int store_mailbox_set_counters(struct store *s, int64_t mailbox_id,
 			       uint32_t uidnext, uint64_t highestmodseq);
 
 /* ---- message.c / keywords.c ---- */
-/* Normalises ranges (sorted, merged, last clamped below uidnext). Returns
- * the new count; out must have room for count entries. */
-size_t store_ranges_normalize(const struct store_uid_range *in, size_t count,
-			      uint32_t uidnext, struct store_uid_range *out);
 /* Validates keywords and registers them in the mailbox, replacing each by
  * the mailbox's spelling into out (space-separated, deduplicated). */
 int store_keywords_register(struct store *s, int64_t mailbox_id,
@@ -151,23 +278,10 @@ int store_keywords_register(struct store *s, int64_t mailbox_id,
 /* Registers the keywords of a stored "a b c" string in a mailbox. */
 int store_keywords_register_str(struct store *s, int64_t mailbox_id,
 				const char *keywords);
-/* Checks a keyword atom. */
-bool store_keyword_valid(const char *kw);
-/* Whether the space-separated list holds kw (ASCII case-insensitive). */
-bool store_keywords_contain(const char *list, const char *kw, size_t kw_len);
-/* out = current keywords after op with the space-separated change list. */
-void store_keywords_apply(const char *current, enum store_flags_op op,
-			  const char *change, struct buf *out);
 /* Validates keywords and joins them with spaces, registering nothing. */
 int store_keywords_join(struct store *s, const char *const *keywords,
 			size_t count, struct buf *out);
 
-/* Builders for struct store_msg_list: push rows (keywords copied into the
- * list's strings), then finish to turn offsets into pointers. */
-void store_msg_list_push(struct store_msg_list *l, size_t *cap, uint32_t uid,
-			 uint32_t flags, uint64_t modseq, const char *keywords,
-			 bool changed);
-void store_msg_list_finish(struct store_msg_list *l);
 /* Releases blobs of messages deleted from a mailbox: helper for delete. */
 int store_messages_delete_all(struct store *s, int64_t mailbox_id);
 /* Moves every message of src into dst (new UIDs from dst's uidnext),
@@ -198,11 +312,6 @@ int store_require(struct store *s, const struct store_mailbox *mb,
 		  uint32_t need, int hidden_code);
 /* The system or the configured admin user (store_set_policy). */
 bool store_actor_is_admin(struct store *s);
-/* The default quota limits of the policy (0 = none). */
-void store_policy_quota(uint64_t *storage_r, uint64_t *messages_r);
-/* The system flags rights allow to set or clear (RFC 4314 4): \Seen with
- * s, \Deleted with t, the others with w (which also covers keywords). */
-uint32_t store_flag_mask(uint32_t rights);
 /* Reads mailbox_id and checks need as store_require (hidden:
  * STORE_ENONEXISTENT). */
 int store_require_mailbox(struct store *s, int64_t mailbox_id, uint32_t need);
@@ -236,10 +345,6 @@ int store_ns_resolve(struct store *s, int64_t user_id, const char *name,
  * list (l), with their namespace parents as \Noselect entries. */
 int store_ns_list_shared(struct store *s, int64_t user_id,
 			 struct store_mailbox_list *list, size_t *cap);
-/* Appends an entry (name copied) to list: helper shared with
- * mailbox-list.c. */
-void store_list_add(struct store_mailbox_list *list, size_t *cap,
-		    const char *name, int64_t id, uint32_t attrs);
 
 /* ---- quota.c (RFC 9208) ---- */
 struct store_usage {

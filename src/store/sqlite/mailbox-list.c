@@ -115,7 +115,7 @@ static int list_tx(struct store *s, int64_t user_id,
 	return ret;
 }
 
-int store_mailbox_list(struct store *s, int64_t user_id,
+int store_sqlite_mailbox_list(struct store *s, int64_t user_id,
 		       struct store_mailbox_list *list_r, const char **error_r)
 {
 	int ret = store_tx_read(s);

@@ -161,7 +161,7 @@ static int hide_unseen(struct store *s, int ret, const struct store_mailbox *mb)
 	return ret;
 }
 
-int store_mailbox_lookup(struct store *s, int64_t user_id, const char *name,
+int store_sqlite_mailbox_lookup(struct store *s, int64_t user_id, const char *name,
 			 struct store_mailbox *mailbox_r, const char **error_r)
 {
 	struct store_ns_name ns;
@@ -178,7 +178,7 @@ int store_mailbox_lookup(struct store *s, int64_t user_id, const char *name,
 	return ret;
 }
 
-int store_mailbox_get(struct store *s, int64_t mailbox_id,
+int store_sqlite_mailbox_get(struct store *s, int64_t mailbox_id,
 		      struct store_mailbox *mailbox_r, const char **error_r)
 {
 	int ret = store_mailbox_read(s, mailbox_id, mailbox_r);
@@ -364,7 +364,7 @@ static int resolve_for_change(struct store *s, int64_t user_id,
 	return ret;
 }
 
-int store_mailbox_create(struct store *s, int64_t user_id, const char *name,
+int store_sqlite_mailbox_create(struct store *s, int64_t user_id, const char *name,
 			 uint32_t special_use, int64_t *id_r,
 			 const char **error_r)
 {
@@ -431,7 +431,7 @@ static int delete_tx(struct store *s, int64_t user_id, const char *name)
 	return store_exec_stmt(s, st, "delete mailbox");
 }
 
-int store_mailbox_delete(struct store *s, int64_t user_id, const char *name,
+int store_sqlite_mailbox_delete(struct store *s, int64_t user_id, const char *name,
 			 const char **error_r)
 {
 	struct store_ns_name ns;
@@ -571,7 +571,7 @@ static int rename_tx(struct store *s, int64_t user_id, const char *old_name,
 	return ret;
 }
 
-int store_mailbox_rename(struct store *s, int64_t user_id,
+int store_sqlite_mailbox_rename(struct store *s, int64_t user_id,
 			 const char *old_name, const char *new_name,
 			 const char **error_r)
 {
@@ -598,7 +598,7 @@ int store_mailbox_rename(struct store *s, int64_t user_id,
 	return ret;
 }
 
-int store_mailbox_subscribe(struct store *s, int64_t user_id, const char *name,
+int store_sqlite_mailbox_subscribe(struct store *s, int64_t user_id, const char *name,
 			    bool subscribe, const char **error_r)
 {
 	struct buf norm = BUF_INIT;
@@ -626,7 +626,7 @@ int store_mailbox_subscribe(struct store *s, int64_t user_id, const char *name,
 	return ret;
 }
 
-int store_mailbox_claim_recent(struct store *s, int64_t mailbox_id,
+int store_sqlite_mailbox_claim_recent(struct store *s, int64_t mailbox_id,
 			       uint32_t *first_recent_uid_r,
 			       const char **error_r)
 {
@@ -714,7 +714,7 @@ static int status_tx(struct store *s, int64_t mailbox_id,
 	return ret;
 }
 
-int store_mailbox_status(struct store *s, int64_t mailbox_id,
+int store_sqlite_mailbox_status(struct store *s, int64_t mailbox_id,
 			 struct store_mailbox_status *status_r,
 			 const char **error_r)
 {
@@ -728,7 +728,7 @@ int store_mailbox_status(struct store *s, int64_t mailbox_id,
 	return ret;
 }
 
-int store_mailbox_keywords(struct store *s, int64_t mailbox_id,
+int store_sqlite_mailbox_keywords(struct store *s, int64_t mailbox_id,
 			   char ***keywords_r, const char **error_r)
 {
 	char **names = xcalloc(1, sizeof(*names));

@@ -215,7 +215,7 @@ static int flags_tx(struct store *s, int64_t mailbox_id,
 	return ret;
 }
 
-int store_flags_update(struct store *s, int64_t mailbox_id,
+int store_sqlite_flags_update(struct store *s, int64_t mailbox_id,
 		       const struct store_uid_range *ranges, size_t range_count,
 		       enum store_flags_op op, uint32_t flags,
 		       const char *const *keywords, size_t keyword_count,
@@ -329,7 +329,7 @@ static int expunge_tx(struct store *s, int64_t mailbox_id,
 	return ret;
 }
 
-int store_expunge(struct store *s, int64_t mailbox_id,
+int store_sqlite_expunge(struct store *s, int64_t mailbox_id,
 		  const struct store_uid_range *ranges, size_t range_count,
 		  uint32_t **uids_r, size_t *count_r, uint64_t *modseq_r,
 		  const char **error_r)
@@ -519,7 +519,7 @@ static int copy_or_move(struct store *s, int64_t src_id,
 	return ret;
 }
 
-int store_copy(struct store *s, int64_t src_mailbox_id,
+int store_sqlite_copy(struct store *s, int64_t src_mailbox_id,
 	       const struct store_uid_range *ranges, size_t range_count,
 	       int64_t dst_mailbox_id, struct store_copy_result *result_r,
 	       const char **error_r)
@@ -528,7 +528,7 @@ int store_copy(struct store *s, int64_t src_mailbox_id,
 			    dst_mailbox_id, false, result_r, error_r);
 }
 
-int store_move(struct store *s, int64_t src_mailbox_id,
+int store_sqlite_move(struct store *s, int64_t src_mailbox_id,
 	       const struct store_uid_range *ranges, size_t range_count,
 	       int64_t dst_mailbox_id, struct store_copy_result *result_r,
 	       const char **error_r)

@@ -198,7 +198,7 @@ static int append_tx(struct store *s, int64_t mailbox_id,
 	return ret;
 }
 
-int store_append(struct store *s, int64_t mailbox_id,
+int store_sqlite_append(struct store *s, int64_t mailbox_id,
 		 const struct store_append_msg *msgs, size_t count,
 		 uint32_t *uids_r, uint32_t *uidvalidity_r,
 		 const char **error_r)
@@ -290,7 +290,7 @@ static int snapshot_tx(struct store *s, int64_t mailbox_id,
 	return read_msgs(s, st, list, &cap);
 }
 
-int store_mailbox_snapshot(struct store *s, int64_t mailbox_id,
+int store_sqlite_mailbox_snapshot(struct store *s, int64_t mailbox_id,
 			   struct store_msg_list *list_r, const char **error_r)
 {
 	int ret = store_tx_read(s);
@@ -358,7 +358,7 @@ static int changes_tx(struct store *s, int64_t mailbox_id, uint64_t since,
 	return read_uids(s, st, &ch->expunged, &ch->expunged_count);
 }
 
-int store_changes_since(struct store *s, int64_t mailbox_id, uint64_t since,
+int store_sqlite_changes_since(struct store *s, int64_t mailbox_id, uint64_t since,
 			struct store_changes *changes_r, const char **error_r)
 {
 	int ret = store_tx_read(s);
@@ -443,7 +443,7 @@ static int messages_get_tx(struct store *s, int64_t mailbox_id,
 	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(s, "read messages");
 }
 
-int store_messages_get(struct store *s, int64_t mailbox_id,
+int store_sqlite_messages_get(struct store *s, int64_t mailbox_id,
 		       const struct store_uid_range *ranges, size_t range_count,
 		       struct store_message_list *list_r, const char **error_r)
 {

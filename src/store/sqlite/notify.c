@@ -13,17 +13,9 @@
 
 #include "store/sqlite/internal.h"
 
-static store_change_fn *change_fn;
-static void *change_context;
 /* Set when this process bound notify.sock: its hook covers every change
  * made here, so datagrams to itself would only wake sessions twice. */
 static int socket_owned;
-
-void store_set_change_hook(store_change_fn *fn, void *context)
-{
-	__atomic_store_n(&change_context, context, __ATOMIC_RELEASE);
-	__atomic_store_n(&change_fn, fn, __ATOMIC_RELEASE);
-}
 
 static int socket_address(const char *data_dir, struct sockaddr_un *sun)
 {
@@ -53,10 +45,7 @@ static void send_datagram(struct store *s, int64_t mailbox_id)
 
 void store_notify_changed(struct store *s, int64_t mailbox_id)
 {
-	store_change_fn *fn = __atomic_load_n(&change_fn, __ATOMIC_ACQUIRE);
-
-	if (fn != NULL)
-		fn(mailbox_id, __atomic_load_n(&change_context, __ATOMIC_ACQUIRE));
+	store_hook_run(mailbox_id);
 	if (!__atomic_load_n(&socket_owned, __ATOMIC_ACQUIRE))
 		send_datagram(s, mailbox_id);
 }

@@ -172,7 +172,7 @@ static int quota_get_tx(struct store *s, const char *user,
 	return ret == STORE_OK ? fill_quota(s, owner_id, q) : ret;
 }
 
-int store_quota_get(struct store *s, const char *user,
+int store_sqlite_quota_get(struct store *s, const char *user,
 		    struct store_quota *quota_r, const char **error_r)
 {
 	int ret = store_tx_read(s);
@@ -212,7 +212,7 @@ static int quota_root_tx(struct store *s, int64_t user_id, const char *name,
 	return ret;
 }
 
-int store_quota_root(struct store *s, int64_t user_id, const char *name,
+int store_sqlite_quota_root(struct store *s, int64_t user_id, const char *name,
 		     struct store_quota *quota_r, const char **error_r)
 {
 	int ret = store_tx_read(s);
@@ -259,7 +259,7 @@ static int quota_set_tx(struct store *s, const char *user,
 	return store_exec_stmt(s, st, "set quota");
 }
 
-int store_quota_set(struct store *s, const char *user,
+int store_sqlite_quota_set(struct store *s, const char *user,
 		    const uint64_t *storage_kib, const uint64_t *messages,
 		    bool use_default, const char **error_r)
 {

@@ -33,7 +33,7 @@ static int expunged_tx(struct store *s, int64_t mailbox_id, uint64_t since,
 	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(s, "read tombstones");
 }
 
-int store_expunged_since(struct store *s, int64_t mailbox_id, uint64_t since,
+int store_sqlite_expunged_since(struct store *s, int64_t mailbox_id, uint64_t since,
 			 uint32_t **uids_r, size_t *count_r,
 			 const char **error_r)
 {
@@ -54,7 +54,7 @@ int store_expunged_since(struct store *s, int64_t mailbox_id, uint64_t since,
 	return ret;
 }
 
-int store_blob_sha256(struct store *s, int64_t blob_id, uint8_t sha256_r[32],
+int store_sqlite_blob_sha256(struct store *s, int64_t blob_id, uint8_t sha256_r[32],
 		      const char **error_r)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT sha256 FROM blobs WHERE id = ?1");

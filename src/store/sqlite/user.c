@@ -140,7 +140,7 @@ static int user_add_tx(struct store *s, const char *name, const char *hash,
 	return add_mailboxes(s, id);
 }
 
-int store_user_add(struct store *s, const char *name, const char *password_hash,
+int store_sqlite_user_add(struct store *s, const char *name, const char *password_hash,
 		   const struct store_scram *scram, int64_t *id_r,
 		   const char **error_r)
 {
@@ -183,7 +183,7 @@ static void read_user(sqlite3_stmt *st, struct store_user *u)
 	memcpy(u->scram.server_key, sqlite3_column_blob(st, 6), 32);
 }
 
-int store_user_get(struct store *s, const char *name,
+int store_sqlite_user_get(struct store *s, const char *name,
 		   struct store_user *user_r, const char **error_r)
 {
 	sqlite3_stmt *st = store_stmt(s,
@@ -217,7 +217,7 @@ void store_user_free(struct store_user *user)
 	memset(user, 0, sizeof(*user));
 }
 
-int store_user_set_password(struct store *s, const char *name,
+int store_sqlite_user_set_password(struct store *s, const char *name,
 			    const char *password_hash,
 			    const struct store_scram *scram,
 			    const char **error_r)
@@ -286,7 +286,7 @@ static int user_delete_tx(struct store *s, const char *name)
 	return ret;
 }
 
-int store_user_delete(struct store *s, const char *name, const char **error_r)
+int store_sqlite_user_delete(struct store *s, const char *name, const char **error_r)
 {
 	int ret = store_tx_write(s);
 
@@ -301,7 +301,7 @@ int store_user_delete(struct store *s, const char *name, const char **error_r)
 	return ret;
 }
 
-int store_user_list(struct store *s, char ***names_r, size_t *count_r,
+int store_sqlite_user_list(struct store *s, char ***names_r, size_t *count_r,
 		    const char **error_r)
 {
 	sqlite3_stmt *st = store_stmt(s, "SELECT name FROM users ORDER BY name");
