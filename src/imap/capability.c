@@ -50,6 +50,7 @@ static const struct capability {
 	{ "MOVE", "6851", CAP_ALWAYS },
 	{ "MULTIAPPEND", "3502", CAP_ALWAYS },
 	{ "NAMESPACE", "2342", CAP_ALWAYS },
+	{ "NOTIFY", "5465", CAP_ALWAYS },
 	{ "PREVIEW", "8970", CAP_ALWAYS },
 	{ "QRESYNC", "7162", CAP_ALWAYS },
 	{ "QUOTA", "9208 (2087)", CAP_ALWAYS },
