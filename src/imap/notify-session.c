@@ -184,6 +184,12 @@ static void table_carry_status(struct session *s, const struct notify_table *old
 
 /* ---- writing ---- */
 
+static int64_t selected_id(const struct session *s)
+{
+	return s->view != NULL ? s->view->mailbox_id : 0;
+}
+
+
 static const struct store_mailbox_entry *
 list_find(const struct store_mailbox_list *list, const char *name)
 {
@@ -374,6 +380,26 @@ static void diff_subscriptions(struct session *s, const struct notify_table *old
 	}
 }
 
+/*
+ * A mailbox watched from now on (subscribed, created, renamed into a
+ * subtree, readable at last: 6.4 "reevaluate the list") gets its STATUS
+ * at once, as SET STATUS would have given it: its counters were read
+ * just now, possibly after a change the client must not miss.
+ */
+static void tell_newly_watched(struct session *s, const struct notify_table *old,
+			       const struct notify_table *t, struct buf *out)
+{
+	for (size_t i = 0; i < t->count; i++) {
+		const struct notify_entry *e = &t->entries[i];
+		const struct notify_entry *o = table_find_id(old, e->id);
+		if (!wants_status(e) || !e->have_status || e->id == selected_id(s) ||
+		    (o != NULL && wants_status(o)))
+			continue;
+		write_status(s, e, true, s->enabled_condstore ||
+			     (e->events & NOTIFY_EV_FLAG_CHANGE), out);
+	}
+}
+
 /* Rebuilds the table; with announce, writes the LIST responses for what
  * changed. Returns 0, -1 (store error: the old table stays), -2 (too
  * many mailboxes now). */
@@ -394,6 +420,7 @@ static int rebuild(struct session *s, bool announce)
 		struct buf out = BUF_INIT;
 		diff_names(s, &ns->table, &t, &list, &told, &out);
 		diff_subscriptions(s, &ns->table, &t, &list, &told, &out);
+		tell_newly_watched(s, &ns->table, &t, &out);
 		if (out.len > 0)
 			session_write(s, out.data, out.len);
 		buf_free(&out);
@@ -408,11 +435,6 @@ static int rebuild(struct session *s, bool announce)
 }
 
 /* ---- message events ---- */
-
-static int64_t selected_id(const struct session *s)
-{
-	return s->view != NULL ? s->view->mailbox_id : 0;
-}
 
 /* RFC 5465 5.1-5.3 for a mailbox other than the selected one. */
 static void check_status(struct session *s, struct notify_entry *e,

@@ -393,7 +393,7 @@ static void test_sample(void **state)
 		}
 		line += len;
 	}
-	assert_int_equal(keys, 32); /* 23 + lmtp_* (4) + metrics_listen + admin_user, quota_* (2), literal_minus */
+	assert_int_equal(keys, 33); /* 23 + lmtp_* (4) + metrics_listen + admin_user, quota_* (2), literal_minus, notify_max_pending */
 
 	struct config defaults, loaded;
 	config_init(&defaults);
@@ -431,7 +431,7 @@ static void test_help(void **state)
 	size_t lines = 0;
 	for (const char *p = text; *p != '\0'; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 33);
+	assert_int_equal(lines, 34);
 	free(text);
 }
 
