@@ -80,9 +80,9 @@ enum notify_spec_result notify_spec_parse(const struct session *s,
 /* Frees what *spec holds and zeroes it; NULL-safe. */
 void notify_spec_free(struct notify_spec *spec);
 
-/* The events groups give mailbox name (stored form) with attributes
- * attrs (enum store_mailbox_attr, for \Subscribed) for user
- * personal-namespace membership; the SELECTED group is not among them. */
+/* The union of the events the non-SELECTED groups of spec want for the
+ * mailbox name (stored form) with attributes attrs (enum
+ * store_mailbox_attr: SUBSCRIBED matters for the "subscribed" filter). */
 unsigned notify_spec_events_for(const struct notify_spec *spec,
 				const char *name, unsigned attrs);
 
