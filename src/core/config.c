@@ -220,6 +220,10 @@ static const struct setting settings[] = {
 	{ NULL, "output_buffer_max", SETTING_SIZE, OFF(output_buffer_max),
 	  "4M", 64 * KIB, GIB, NULL,
 	  "unsent output per connection before a non-reading client is dropped" },
+	{ NULL, "notify_max_pending", SETTING_UNSIGNED, OFF(notify_max_pending),
+	  "1000", 1, 1000000, NULL,
+	  "NOTIFY changes held for a client whose output is backed up before "
+	  "it gets NOTIFICATIONOVERFLOW (RFC 5465 5.8)" },
 	{ NULL, "max_bad_commands", SETTING_UNSIGNED, OFF(max_bad_commands),
 	  "10", 1, 1000, NULL,
 	  "consecutive BAD replies before the connection is closed with BYE" },

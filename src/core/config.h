@@ -43,6 +43,7 @@ struct config {
 	unsigned idle_timeout;     /* seconds after login: 1800 */
 	unsigned max_connections;  /* whole server: 20000 */
 	unsigned max_connections_per_ip; /* 256 */
+	unsigned notify_max_pending; /* NOTIFY events held for a backed-up client: 1000 */
 
 	/* authentication throttling */
 	unsigned auth_max_failures;      /* per connection, then BYE: 3 */

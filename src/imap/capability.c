@@ -50,6 +50,7 @@ static const struct capability {
 	{ "MOVE", "6851", CAP_ALWAYS },
 	{ "MULTIAPPEND", "3502", CAP_ALWAYS },
 	{ "NAMESPACE", "2342", CAP_ALWAYS },
+	{ "NOTIFY", "5465", CAP_ALWAYS },
 	/* MAILBOXID, EMAILID and THREADID are all given and searchable. */
 	{ "OBJECTID", "8474", CAP_ALWAYS },
 	{ "PREVIEW", "8970", CAP_ALWAYS },

@@ -7,6 +7,7 @@
 #include <strings.h>
 
 #include "imap/command.h"
+#include "imap/notify-session.h"
 #include "imap/view.h"
 #include "net/conn.h"
 #include "net/worker.h"
@@ -32,8 +33,14 @@ static void idle_keepalive(struct worker *worker, void *arg)
 
 static void idle_push_changes(struct session *s)
 {
+	/* RFC 5465 4: under NOTIFY, IDLE sends what NOTIFY asked for. */
+	if (notify_session_active(s)) {
+		notify_session_idle_push(s);
+		return;
+	}
 	/* No command uses sequence numbers during IDLE: EXPUNGE may go. */
-	mailbox_view_sync(s, true);
+	if (s->view != NULL)
+		mailbox_view_sync(s, true);
 }
 
 static void idle_stop(struct session *s)
@@ -62,9 +69,9 @@ bool cmd_idle(struct command *cmd)
 		return command_bad(cmd, NULL, "IDLE takes no arguments");
 	session_write_str(s, "+ idling\r\n");
 	/* Whatever changed before IDLE began goes out now. */
-	if (s->view != NULL) {
-		idle_push_changes(s);
+	if (s->view != NULL || notify_session_active(s)) {
 		s->idle_notify = idle_push_changes;
+		idle_push_changes(s);
 	}
 	idle_arm_keepalive(s);
 	cmd->on_line = idle_line;

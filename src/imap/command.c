@@ -46,6 +46,7 @@ static const struct command_def command_table[] = {
 	{ "MYRIGHTS", AUTHED, 0, cmd_myrights },
 	{ "NAMESPACE", AUTHED, 0, cmd_namespace },
 	{ "NOOP", ANY_STATE, 0, cmd_noop },
+	{ "NOTIFY", AUTHED, 0, cmd_notify },
 	{ "RENAME", AUTHED, 0, cmd_rename },
 	{ "SEARCH", SELECTED, COMMAND_FLAG_USES_SEQS, cmd_search },
 	{ "SELECT", AUTHED, 0, cmd_select },

@@ -82,5 +82,6 @@ command_fn cmd_append, cmd_store, cmd_copy, cmd_move, cmd_expunge,
 	cmd_uid_expunge;
 command_fn cmd_compress;
 command_fn cmd_search, cmd_sort, cmd_thread;
+command_fn cmd_notify;
 
 #endif

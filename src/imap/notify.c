@@ -5,6 +5,7 @@
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "imap/notify-session.h"
 #include "imap/session.h"
 #include "net/server.h"
 #include "store/store.h"
@@ -18,6 +19,10 @@ struct watcher {
 static __thread struct watcher *watchers;
 static __thread size_t watcher_count, watcher_cap;
 
+/* Each worker thread's NOTIFY sessions, which hear of every change. */
+static __thread struct session **listeners;
+static __thread size_t listener_count, listener_cap;
+
 static struct server *bus_server;
 static int bus_socket_fd = -1;
 
@@ -30,6 +35,15 @@ static void notify_worker_deliver(struct worker *worker, void *arg)
 	for (size_t i = 0; i < watcher_count; i++) {
 		if (watchers[i].mailbox_id == mailbox_id)
 			session_mailbox_changed(watchers[i].session);
+	}
+	/* After the watchers, so IDLE has synced the view first. A listener
+	 * may drop out (NOTIFICATIONOVERFLOW) inside the call: the swap in
+	 * unlisten then moves an unvisited one into slot i, so re-check it. */
+	for (size_t i = 0; i < listener_count; i++) {
+		struct session *s = listeners[i];
+		notify_session_event(s, mailbox_id);
+		if (i < listener_count && listeners[i] != s)
+			i--;
 	}
 }
 
@@ -104,5 +118,33 @@ void imap_notify_unwatch(struct session *s)
 		free(watchers);
 		watchers = NULL;
 		watcher_cap = 0;
+	}
+}
+
+void imap_notify_listen(struct session *s)
+{
+	for (size_t i = 0; i < listener_count; i++) {
+		if (listeners[i] == s)
+			return;
+	}
+	if (listener_count == listener_cap) {
+		listener_cap = listener_cap ? listener_cap * 2 : 16;
+		listeners = xrealloc(listeners, listener_cap * sizeof(*listeners));
+	}
+	listeners[listener_count++] = s;
+}
+
+void imap_notify_unlisten(struct session *s)
+{
+	for (size_t i = 0; i < listener_count; i++) {
+		if (listeners[i] == s) {
+			listeners[i] = listeners[--listener_count];
+			break;
+		}
+	}
+	if (listener_count == 0) {
+		free(listeners);
+		listeners = NULL;
+		listener_cap = 0;
 	}
 }

@@ -30,4 +30,14 @@ void imap_notify_unwatch(struct session *s);
 /* Called on the session's thread when its mailbox changed (view.c). */
 void session_mailbox_changed(struct session *s);
 
+/*
+ * On the session's worker thread: s hears of every change on the bus
+ * (any mailbox id, STORE_CHANGE_NAMES, STORE_CHANGE_SUBSCRIPTIONS) through
+ * notify_session_event (notify-session.h) until imap_notify_unlisten.
+ * For NOTIFY (RFC 5465), which watches more than the selected mailbox.
+ * Listening twice is harmless; unlisten is NULL-safe for a non-listener.
+ */
+void imap_notify_listen(struct session *s);
+void imap_notify_unlisten(struct session *s);
+
 #endif

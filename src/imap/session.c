@@ -14,6 +14,7 @@
 #include "imap/capability.h"
 #include "imap/command.h"
 #include "imap/imap-server.h"
+#include "imap/notify-session.h"
 #include "imap/session-private.h"
 #include "imap/view.h"
 #include "metrics/metrics.h"
@@ -125,13 +126,13 @@ void session_count_reply(struct session *s, const char *status)
 
 void session_sync_updates(struct session *s, struct command *cmd)
 {
-	if (s->view == NULL)
-		return;
 	/* RFC 3501 7.4.1: no EXPUNGE while a command that uses sequence
 	 * numbers runs, or the client's numbers would shift under it. */
 	bool allow_expunge = cmd == NULL || cmd->def == NULL ||
 			     (cmd->def->flags & COMMAND_FLAG_USES_SEQS) == 0;
-	mailbox_view_sync(s, allow_expunge);
+	if (s->view != NULL)
+		mailbox_view_sync(s, allow_expunge);
+	notify_session_before_reply(s, cmd);
 }
 
 static uint64_t monotonic_usec(void)
@@ -178,6 +179,8 @@ static void session_command_end(struct session *s)
 			     monotonic_usec() - cmd->start_usec);
 	command_free(cmd);
 	session_metrics_sync(s, false);
+	/* RFC 5465 3.1: with NOTIFY, changes go out between commands too. */
+	notify_session_idle_point(s);
 }
 
 /* Runs one parsed command from the table. */
@@ -358,6 +361,8 @@ static void imap_on_drained(struct conn *conn)
 	if (s->cmd != NULL && s->cmd->wait_output) {
 		s->cmd->wait_output = false;
 		session_resume(s);
+	} else {
+		notify_session_idle_point(s);
 	}
 }
 
@@ -383,7 +388,9 @@ static void imap_on_close(struct conn *conn)
 		return;
 	if (s->timer != NULL)
 		worker_timer_cancel(conn_worker(conn), s->timer);
+	s->state = SESSION_LOGOUT;
 	session_command_end(s);
+	notify_session_none(s);
 	/* Closing also takes the session off its worker's change watchers:
 	 * a notification must never reach a freed session. */
 	mailbox_view_close(s);

@@ -18,6 +18,7 @@ struct conn;
 struct command;
 struct imap_parser;
 struct mailbox_view;
+struct notify_state;
 struct store;
 struct worker_timer;
 
@@ -58,6 +59,8 @@ struct session {
 	bool enabled_rev2;
 	/* Inside on_input: a resume from there must not recurse. */
 	bool in_input_loop;
+	/* NOTIFY (RFC 5465) state, or NULL (notify-session.h). */
+	struct notify_state *notify;
 	/* Set while IDLE runs: pushes the selected mailbox's changes. */
 	void (*idle_notify)(struct session *s);
 	/* The state last reported to the metrics gauges. */

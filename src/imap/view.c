@@ -10,6 +10,7 @@
 #include "auth/acl-rights.h"
 #include "core/log.h"
 #include "imap/mailbox-name.h"
+#include "imap/notify-session.h"
 #include "imap/notify.h"
 #include "imap/objectid.h"
 #include "imap/seqset.h"
@@ -505,7 +506,8 @@ void mailbox_view_write_flag_update(const struct session *s, uint32_t seq,
 	const char *sep = "";
 
 	buf_printf(out, "* %u FETCH (", seq);
-	if (s->enabled_condstore || s->enabled_rev2) {
+	/* RFC 5465 5.1: under NOTIFY a flag change carries the UID too. */
+	if (s->enabled_condstore || s->enabled_rev2 || notify_session_active(s)) {
 		buf_printf(out, "UID %u", m->uid);
 		sep = " ";
 	}

@@ -613,6 +613,16 @@ typedef void store_change_fn(int64_t mailbox_id, void *context);
 void store_set_change_hook(store_change_fn *fn, void *context);
 
 /*
+ * Pseudo mailbox ids the hook and notify.sock also carry (RFC 5465 NOTIFY
+ * needs these events): STORE_CHANGE_NAMES after a mailbox was created,
+ * deleted or renamed or an ACL changed (who may LIST what); and
+ * STORE_CHANGE_SUBSCRIPTIONS after a subscription was added or removed.
+ * Real mailbox ids are positive, so no watcher of a mailbox mistakes them.
+ */
+#define STORE_CHANGE_NAMES ((int64_t)-1)
+#define STORE_CHANGE_SUBSCRIPTIONS ((int64_t)-2)
+
+/*
  * Other processes (`quire deliver`) cannot call the hook, so after each
  * commit every handle also sends the mailbox id as a datagram to
  * data_dir/notify.sock if it exists (a process that opened the socket itself

@@ -395,7 +395,7 @@ static void test_sample(void **state)
 		}
 		line += len;
 	}
-	assert_int_equal(keys, 37); /* 23 + lmtp_* (4) + metrics_listen + admin_user, quota_* (2), literal_minus, proxy_* (2), store, pg_conninfo, blob_dir */
+	assert_int_equal(keys, 38); /* 23 + lmtp_* (4) + metrics_listen + admin_user, quota_* (2), literal_minus, proxy_* (2), store, pg_conninfo, blob_dir, notify_max_pending */
 
 	struct config defaults, loaded;
 	config_init(&defaults);
@@ -433,7 +433,7 @@ static void test_help(void **state)
 	size_t lines = 0;
 	for (const char *p = text; *p != '\0'; p++)
 		lines += *p == '\n';
-	assert_int_equal(lines, 38);
+	assert_int_equal(lines, 39);
 	free(text);
 }
 

@@ -415,8 +415,10 @@ static int write_entry(struct store *s, int64_t mailbox_id, const char *id,
 		sqlite3_bind_text(st, 3, buf_cstr(&letters), -1, SQLITE_STATIC);
 	ret = store_exec_stmt(s, st, "write acl");
 	buf_free(&letters);
-	/* Sessions with the mailbox selected re-read their rights. */
+	/* Sessions with the mailbox selected re-read their rights; who may
+	 * LIST it may have changed too (RFC 5465 5.4). */
 	store_tx_changed(s, mailbox_id);
+	store_tx_changed(s, STORE_CHANGE_NAMES);
 	return ret;
 }
 

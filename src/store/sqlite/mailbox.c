@@ -241,6 +241,7 @@ static int insert_mailbox(struct store *s, int64_t user_id, const char *name,
 	sqlite3_bind_int64(st, 3, uidvalidity);
 	sqlite3_bind_int64(st, 4, attrs);
 	ret = store_exec_stmt(s, st, "create mailbox");
+	store_tx_changed(s, STORE_CHANGE_NAMES);
 	int64_t id = sqlite3_last_insert_rowid(s->db);
 	if (ret == STORE_OK && id_r != NULL)
 		*id_r = id;
@@ -414,6 +415,7 @@ static int delete_tx(struct store *s, int64_t user_id, const char *name)
 	if (ret != STORE_OK)
 		return ret;
 	store_tx_changed(s, mb.id);
+	store_tx_changed(s, STORE_CHANGE_NAMES);
 	sqlite3_stmt *st;
 	if (children) {
 		/* RFC 3501 6.3.4: remove the messages, keep the name as a
@@ -484,6 +486,7 @@ static int rename_one(struct store *s, int64_t id, const char *new_name)
 	sqlite3_bind_int64(st, 1, id);
 	sqlite3_bind_text(st, 2, new_name, -1, SQLITE_TRANSIENT);
 	store_tx_changed(s, id);
+	store_tx_changed(s, STORE_CHANGE_NAMES);
 	return store_exec_stmt(s, st, "rename mailbox");
 }
 
@@ -618,6 +621,12 @@ int store_sqlite_mailbox_subscribe(struct store *s, int64_t user_id, const char 
 		if (ret == STORE_OK && !subscribe && sqlite3_changes(s->db) == 0)
 			ret = store_fail(s, STORE_ENONEXISTENT,
 					 "not subscribed");
+		/* One autocommitted statement: no transaction to notify at
+		 * commit, so tell the bus here. */
+		if (ret == STORE_OK && !s->in_tx)
+			store_notify_changed(s, STORE_CHANGE_SUBSCRIPTIONS);
+		else if (ret == STORE_OK)
+			store_tx_changed(s, STORE_CHANGE_SUBSCRIPTIONS);
 	} else if (ret == STORE_OK) {
 		ret = STORE_ESERVERBUG;
 	}
