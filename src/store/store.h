@@ -923,10 +923,11 @@ struct store_migrate_msg {
  * Appends messages in one transaction with exactly the given UIDs,
  * modseqs and savedates (keywords keep the mailbox's spelling, so set the
  * mailbox's keyword list first with store_migrate_mailbox_set). UIDs must
- * ascend and the first must be at least the mailbox's uidnext, else
- * STORE_ECANNOT and nothing is stored. uidnext ends above the last UID and
- * highestmodseq at least at the largest modseq. STORE_ETRYCREATE for a
- * missing mailbox, STORE_ECANNOT for a \Noselect one.
+ * ascend, lie above every message UID in the mailbox and have no
+ * tombstone, else STORE_ECANNOT and nothing is stored (uidnext may already
+ * be above them). uidnext ends above the last UID and highestmodseq at
+ * least at the largest modseq. STORE_ETRYCREATE for a missing mailbox,
+ * STORE_ECANNOT for a \Noselect one.
  */
 int store_migrate_append(struct store *store, int64_t mailbox_id,
 			 const struct store_migrate_msg *msgs, size_t count,

@@ -185,6 +185,37 @@ static int insert_row(struct store *s, int64_t mailbox_id,
 	return store_exec_stmt(s, st, "insert message");
 }
 
+/* One above the largest UID of a message in the mailbox (1 if none). */
+static int first_free_uid(struct store *s, int64_t mailbox_id, uint32_t *uid_r)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT coalesce(max(uid), 0) + 1"
+				      " FROM messages WHERE mailbox_id = ?1");
+	if (st == NULL)
+		return STORE_ESERVERBUG;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	int rc = sqlite3_step(st);
+	*uid_r = rc == SQLITE_ROW ? (uint32_t)sqlite3_column_int64(st, 0) : 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? STORE_OK : store_fail_db(s, "read UIDs");
+}
+
+/* A UID with a tombstone stays expunged (RFC 3501 2.3.1.1: never reused). */
+static int check_not_expunged(struct store *s, int64_t mailbox_id,
+			      uint32_t uid)
+{
+	sqlite3_stmt *st = store_stmt(s, "SELECT 1 FROM tombstones"
+				      " WHERE mailbox_id = ?1 AND uid = ?2");
+	if (st == NULL)
+		return STORE_ESERVERBUG;
+	sqlite3_bind_int64(st, 1, mailbox_id);
+	sqlite3_bind_int64(st, 2, uid);
+	int rc = sqlite3_step(st);
+	sqlite3_reset(st);
+	if (rc == SQLITE_ROW)
+		return store_fail(s, STORE_ECANNOT, "UID %u was expunged", uid);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(s, "read tombstone");
+}
+
 static int append_tx(struct store *s, int64_t mailbox_id,
 		     const struct store_migrate_msg *msgs,
 		     struct store_blob_src *srcs, size_t count)
@@ -199,13 +230,15 @@ static int append_tx(struct store *s, int64_t mailbox_id,
 		return ret;
 	if (mb.attrs & STORE_MBOX_NOSELECT)
 		return store_fail(s, STORE_ECANNOT, "mailbox is \\Noselect");
-	uint32_t next = mb.uidnext;
+	uint32_t next = 0;
 	uint64_t modseq = mb.highestmodseq;
+	ret = first_free_uid(s, mailbox_id, &next);
 	for (size_t i = 0; i < count && ret == STORE_OK; i++) {
 		if (msgs[i].uid < next || msgs[i].uid >= UINT32_MAX - 1)
-			ret = store_fail(s, STORE_ECANNOT, "UID %u is below the"
-					 " mailbox's next UID %u", msgs[i].uid,
-					 next);
+			ret = store_fail(s, STORE_ECANNOT, "UID %u is not above"
+					 " the mailbox's messages", msgs[i].uid);
+		if (ret == STORE_OK)
+			ret = check_not_expunged(s, mailbox_id, msgs[i].uid);
 		int64_t blob_id = 0;
 		if (ret == STORE_OK)
 			ret = store_blob_attach(s, &srcs[i], &blob_id);
@@ -223,7 +256,8 @@ static int append_tx(struct store *s, int64_t mailbox_id,
 	}
 	buf_free(&kw);
 	if (ret == STORE_OK)
-		ret = store_mailbox_set_counters(s, mailbox_id, next, modseq);
+		ret = store_mailbox_set_counters(s, mailbox_id,
+			next > mb.uidnext ? next : mb.uidnext, modseq);
 	return ret;
 }
 
