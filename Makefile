@@ -9,7 +9,7 @@
 
 BUILD    ?= build
 CC       ?= gcc
-PKGS     := openssl sqlite3 zlib libcrypt
+PKGS     := openssl sqlite3 zlib libcrypt libpq
 PYTHON   ?= /usr/bin/python3
 SAN      ?=
 

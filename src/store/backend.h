@@ -172,6 +172,8 @@ extern const struct store_backend store_pg_backend;
 /* Calls the change hook set by store_set_change_hook, if any (backends
  * call it after each commit that changed mailbox_id). */
 void store_hook_run(int64_t mailbox_id);
+/* Whether a change hook is set (a server runs in this process). */
+bool store_hook_is_set(void);
 
 /* The configured blob directory (store_configure), or NULL for the
  * backend's default (data_dir/blobs). */

@@ -73,16 +73,18 @@ void store_hook_run(int64_t mailbox_id)
 		fn(mailbox_id, __atomic_load_n(&change_context, __ATOMIC_ACQUIRE));
 }
 
+bool store_hook_is_set(void)
+{
+	return __atomic_load_n(&change_fn, __ATOMIC_ACQUIRE) != NULL;
+}
+
 int store_open(const char *data_dir, struct store **store_r, char **error_r)
 {
 	enum store_kind kind = opening != NULL ? opening->kind : configured_kind;
+	const struct store_backend *ops = kind == STORE_POSTGRESQL ?
+		&store_pg_backend : &store_sqlite_backend;
 
-	if (kind == STORE_POSTGRESQL) {
-		*store_r = NULL;
-		*error_r = xstrdup("this build has no PostgreSQL backend");
-		return STORE_EUNAVAILABLE;
-	}
-	return store_sqlite_backend.open(data_dir, store_r, error_r);
+	return ops->open(data_dir, store_r, error_r);
 }
 
 int store_open_with(const struct store_config *config, const char *data_dir,

@@ -42,6 +42,93 @@ BASE_OPTIONS = {
     "auth_fail_delay_max_ms": "50",
 }
 
+# Which store backend the suite runs against: QUIRE_STORE=sqlite (default)
+# or postgresql. For postgresql each pytest worker starts a private
+# PostgreSQL (pg_cluster below) and every data directory gets its own
+# database, cloned from a template that holds the test users.
+STORE = os.environ.get("QUIRE_STORE", "sqlite")
+PG_BIN = os.environ.get("QUIRE_PG_BIN", "/usr/lib/postgresql/15/bin")
+
+
+class PgCluster:
+    """A private PostgreSQL on a Unix socket in its own temporary folder,
+    run as an unprivileged user when we are root (PostgreSQL refuses root),
+    stopped at the end of the session."""
+
+    def __init__(self):
+        self.top = tempfile.mkdtemp(prefix="quire-pg-")
+        self.data = os.path.join(self.top, "data")
+        self.prefix = []
+        if os.getuid() == 0:
+            os.chmod(self.top, 0o755)
+            shutil.chown(self.top, "nobody")
+            self.prefix = ["runuser", "-u", "nobody", "--"]
+        self.dbs = {}
+        self.counter = 0
+
+    def run(self, args):
+        subprocess.run(self.prefix + args, check=True, capture_output=True,
+                       timeout=120)
+
+    def start(self):
+        self.run([PG_BIN + "/initdb", "-D", self.data, "-A", "trust",
+                  "-U", "quire", "--no-sync", "-E", "UTF8", "--locale=C"])
+        self.run([PG_BIN + "/pg_ctl", "-D", self.data, "-w", "-l",
+                  os.path.join(self.top, "log"), "-o",
+                  "-k %s -c listen_addresses= -c fsync=off "
+                  "-c max_connections=300 -c full_page_writes=off" % self.top,
+                  "start"])
+        return self
+
+    def stop(self):
+        try:
+            self.run([PG_BIN + "/pg_ctl", "-D", self.data, "-m", "fast",
+                      "-w", "stop"])
+        finally:
+            shutil.rmtree(self.top, ignore_errors=True)
+
+    def conninfo(self, db):
+        return "host=%s user=quire dbname=%s" % (self.top, db)
+
+    def psql(self, sql):
+        subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d",
+                        self.conninfo("postgres"), "-c", sql], check=True,
+                       capture_output=True, timeout=60)
+
+    def new_db(self, template=None):
+        self.counter += 1
+        name = "q%d" % self.counter
+        self.psql("CREATE DATABASE %s%s" % (
+            name, " TEMPLATE " + template if template else ""))
+        return name
+
+
+PG = None
+PG_TEMPLATE_DB = None
+
+
+def store_options(data_dir):
+    """The -o options that point quire at data_dir's store."""
+    if STORE != "postgresql":
+        return {}
+    key = os.path.realpath(data_dir)
+    if key not in PG.dbs:
+        PG.dbs[key] = PG.new_db(PG_TEMPLATE_DB)
+    return {"store": "postgresql", "pg_conninfo": PG.conninfo(PG.dbs[key])}
+
+
+@pytest.fixture(scope="session", autouse=True)
+def pg_cluster():
+    global PG
+    if STORE != "postgresql":
+        yield None
+        return
+    PG = PgCluster().start()
+    yield PG
+    PG.stop()
+    PG = None
+
+
 SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "WARNING: ThreadSanitizer",
                    "definitely lost in", "Invalid read of", "Invalid write of",
@@ -51,7 +138,9 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
 def quire(args, data_dir, options=None, stdin=None, check=True):
     """Runs a quire subcommand against data_dir and returns the result."""
     cmd = [QUIRE] + args + ["-o", "data_dir=" + data_dir]
-    for key, value in (options or {}).items():
+    merged = store_options(data_dir)
+    merged.update(options or {})
+    for key, value in merged.items():
         cmd += ["-o", "%s=%s" % (key, value)]
     res = subprocess.run(cmd, input=stdin, capture_output=True, timeout=60)
     if check and res.returncode != 0:
@@ -66,6 +155,7 @@ class Server:
     def __init__(self, data_dir, options=None):
         self.data_dir = data_dir
         self.options = dict(BASE_OPTIONS)
+        self.options.update(store_options(data_dir))
         self.options.update(options or {})
         self.proc = None
         self.log_path = os.path.join(data_dir, "server.log")
@@ -159,9 +249,15 @@ def template_dir(tmp_path_factory):
     if not os.path.exists(QUIRE):
         pytest.exit("build/quire is missing: run make first")
     d = str(tmp_path_factory.mktemp("template"))
+    if STORE == "postgresql":
+        global PG_TEMPLATE_DB
+        PG_TEMPLATE_DB = None
+        PG.dbs[os.path.realpath(d)] = PG.new_db()
     for name, password in USERS.items():
         quire(["user", "add", name, "--password-stdin"], d,
               stdin=(password + "\n").encode())
+    if STORE == "postgresql":
+        PG_TEMPLATE_DB = PG.dbs[os.path.realpath(d)]
     return d
 
 

@@ -39,6 +39,11 @@ void store_policy_quota(uint64_t *storage_r, uint64_t *messages_r)
 	*messages_r = policy.quota_messages;
 }
 
+const char *store_policy_admin(void)
+{
+	return policy.admin_user;
+}
+
 void store_sqlite_set_actor(struct store *s, int64_t user_id)
 {
 	if (s->actor == user_id)

@@ -11,9 +11,9 @@
 
 #include "core/buf.h"
 #include "store/backend.h"
+#include "store/common.h"
 #include "store/store.h"
 
-#define STORE_SHA256_LEN 32
 /* data_dir-relative blob path: "blobs/" + 2 hex + "/" + 62 hex */
 #define STORE_BLOB_RELPATH_LEN (6 + 2 + 1 + 62)
 
@@ -231,9 +231,6 @@ int store_exec_stmt(struct store *s, sqlite3_stmt *st, const char *what);
 int store_schema_migrate(struct store *s);
 
 /* ---- blob.c ---- */
-void store_sha256(const void *data, size_t len, uint8_t out[STORE_SHA256_LEN]);
-/* Appends "blobs/ab/cdef..." for sha to path. */
-void store_blob_relpath(const uint8_t sha[STORE_SHA256_LEN], struct buf *path);
 /* Creates blobs/00..ff and tmp/ under the data dir. */
 int store_blob_dirs_init(struct store *s);
 
@@ -275,10 +272,6 @@ int store_mailbox_set_counters(struct store *s, int64_t mailbox_id,
 			       uint32_t uidnext, uint64_t highestmodseq);
 
 /* ---- message.c / keywords.c ---- */
-/* Normalises ranges (sorted, merged, last clamped below uidnext). Returns
- * the new count; out must have room for count entries. */
-size_t store_ranges_normalize(const struct store_uid_range *in, size_t count,
-			      uint32_t uidnext, struct store_uid_range *out);
 /* Validates keywords and registers them in the mailbox, replacing each by
  * the mailbox's spelling into out (space-separated, deduplicated). */
 int store_keywords_register(struct store *s, int64_t mailbox_id,
@@ -287,23 +280,10 @@ int store_keywords_register(struct store *s, int64_t mailbox_id,
 /* Registers the keywords of a stored "a b c" string in a mailbox. */
 int store_keywords_register_str(struct store *s, int64_t mailbox_id,
 				const char *keywords);
-/* Checks a keyword atom. */
-bool store_keyword_valid(const char *kw);
-/* Whether the space-separated list holds kw (ASCII case-insensitive). */
-bool store_keywords_contain(const char *list, const char *kw, size_t kw_len);
-/* out = current keywords after op with the space-separated change list. */
-void store_keywords_apply(const char *current, enum store_flags_op op,
-			  const char *change, struct buf *out);
 /* Validates keywords and joins them with spaces, registering nothing. */
 int store_keywords_join(struct store *s, const char *const *keywords,
 			size_t count, struct buf *out);
 
-/* Builders for struct store_msg_list: push rows (keywords copied into the
- * list's strings), then finish to turn offsets into pointers. */
-void store_msg_list_push(struct store_msg_list *l, size_t *cap, uint32_t uid,
-			 uint32_t flags, uint64_t modseq, const char *keywords,
-			 bool changed);
-void store_msg_list_finish(struct store_msg_list *l);
 /* Releases blobs of messages deleted from a mailbox: helper for delete. */
 int store_messages_delete_all(struct store *s, int64_t mailbox_id);
 /* Moves every message of src into dst (new UIDs from dst's uidnext),
@@ -334,11 +314,6 @@ int store_require(struct store *s, const struct store_mailbox *mb,
 		  uint32_t need, int hidden_code);
 /* The system or the configured admin user (store_set_policy). */
 bool store_actor_is_admin(struct store *s);
-/* The default quota limits of the policy (0 = none). */
-void store_policy_quota(uint64_t *storage_r, uint64_t *messages_r);
-/* The system flags rights allow to set or clear (RFC 4314 4): \Seen with
- * s, \Deleted with t, the others with w (which also covers keywords). */
-uint32_t store_flag_mask(uint32_t rights);
 /* Reads mailbox_id and checks need as store_require (hidden:
  * STORE_ENONEXISTENT). */
 int store_require_mailbox(struct store *s, int64_t mailbox_id, uint32_t need);
@@ -372,10 +347,6 @@ int store_ns_resolve(struct store *s, int64_t user_id, const char *name,
  * list (l), with their namespace parents as \Noselect entries. */
 int store_ns_list_shared(struct store *s, int64_t user_id,
 			 struct store_mailbox_list *list, size_t *cap);
-/* Appends an entry (name copied) to list: helper shared with
- * mailbox-list.c. */
-void store_list_add(struct store_mailbox_list *list, size_t *cap,
-		    const char *name, int64_t id, uint32_t attrs);
 
 /* ---- quota.c (RFC 9208) ---- */
 struct store_usage {

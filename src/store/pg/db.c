@@ -1,0 +1,334 @@
+/*
+ * store/pg: the connection (one per handle, so one per worker thread),
+ * queries, transactions, errors, and recovery from a lost database.
+ *
+ * A lost connection is detected when a statement fails with the
+ * connection in CONNECTION_BAD: the command in flight gets
+ * STORE_EUNAVAILABLE (IMAP NO [UNAVAILABLE]) at once, and the next
+ * transaction reconnects with a short back-off. Statement and lock
+ * timeouts bound every wait, so a stuck database never hangs a session.
+ */
+#include <assert.h>
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store/pg/internal.h"
+
+/* Reconnect attempts per transaction start, with doubling pauses from
+ * RETRY_FIRST_MS: about 0.75 s in all before the command gets NO. */
+#define RETRY_ATTEMPTS 4
+#define RETRY_FIRST_MS 50
+
+void pg_param_int(struct pg_params *p, int64_t value)
+{
+	assert(p->count < PG_MAX_PARAMS);
+	snprintf(p->ints[p->count], sizeof(p->ints[0]), "%lld",
+		 (long long)value);
+	p->values[p->count] = p->ints[p->count];
+	p->count++;
+}
+
+void pg_param_str(struct pg_params *p, const char *value)
+{
+	assert(p->count < PG_MAX_PARAMS);
+	p->values[p->count++] = value;
+}
+
+int pg_fail(struct store *s, int code, const char *fmt, ...)
+{
+	va_list ap;
+
+	assert(code != STORE_OK);
+	buf_reset(&s->error);
+	va_start(ap, fmt);
+	buf_vprintf(&s->error, fmt, ap);
+	va_end(ap);
+	return code;
+}
+
+void pg_error_out(struct store *s, const char **error_r)
+{
+	if (error_r != NULL)
+		*error_r = buf_cstr(&s->error);
+}
+
+static int map_error(struct store *s, const PGresult *res)
+{
+	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
+	const char *msg = PQerrorMessage(s->conn);
+	size_t len = strlen(msg);
+
+	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
+		len--;
+	if (PQstatus(s->conn) == CONNECTION_BAD || state == NULL)
+		return pg_fail(s, STORE_EUNAVAILABLE, "database unavailable: %.*s",
+			       (int)len, msg);
+	/* 23505 unique_violation; 40xxx serialization/deadlock, 55P03 lock
+	 * not available, 57014 statement timeout, 53xxx resources, 08xxx
+	 * connection: all transient. */
+	if (strcmp(state, "23505") == 0)
+		return pg_fail(s, STORE_EALREADYEXISTS, "%.*s", (int)len, msg);
+	if (strncmp(state, "40", 2) == 0 || strcmp(state, "55P03") == 0 ||
+	    strcmp(state, "57014") == 0 || strncmp(state, "53", 2) == 0 ||
+	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
+		return pg_fail(s, STORE_EUNAVAILABLE, "database busy: %.*s",
+			       (int)len, msg);
+	return pg_fail(s, STORE_ESERVERBUG, "database: %.*s", (int)len, msg);
+}
+
+static int ensure_connected(struct store *s);
+
+PGresult *pg_query(struct store *s, const char *sql,
+		   const struct pg_params *params, int *code_r)
+{
+	/* a read outside a transaction reconnects as pg_tx_begin does */
+	if (!s->in_tx && PQstatus(s->conn) != CONNECTION_OK &&
+	    (*code_r = ensure_connected(s)) != STORE_OK)
+		return NULL;
+	PGresult *res = PQexecParams(s->conn, sql, params ? params->count : 0,
+				     NULL, params ? params->values : NULL,
+				     NULL, NULL, 0);
+	ExecStatusType st = PQresultStatus(res);
+
+	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
+		*code_r = STORE_OK;
+		return res;
+	}
+	*code_r = map_error(s, res);
+	PQclear(res);
+	return NULL;
+}
+
+int pg_exec(struct store *s, const char *sql, const struct pg_params *params)
+{
+	int code;
+	PGresult *res = pg_query(s, sql, params, &code);
+
+	PQclear(res);
+	return code;
+}
+
+int pg_query_int(struct store *s, const char *sql,
+		 const struct pg_params *params, int64_t *value_r,
+		 const char *what)
+{
+	int code;
+	PGresult *res = pg_query(s, sql, params, &code);
+
+	if (res == NULL)
+		return code;
+	if (PQntuples(res) == 0 || PQgetisnull(res, 0, 0))
+		code = pg_fail(s, STORE_ENONEXISTENT, "no such %s", what);
+	else
+		*value_r = pg_int(res, 0, 0);
+	PQclear(res);
+	return code;
+}
+
+int64_t pg_int(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? 0 :
+		strtoll(PQgetvalue(res, row, col), NULL, 10);
+}
+
+const char *pg_str(const PGresult *res, int row, int col)
+{
+	return PQgetisnull(res, row, col) ? NULL : PQgetvalue(res, row, col);
+}
+
+static void quiet_notice(void *arg, const PGresult *res)
+{
+	(void)arg;
+	(void)res;
+}
+
+static int connect_db(struct store *s)
+{
+	/* connect_timeout first: a value in pg_conninfo overrides it. */
+	const char *keys[] = { "connect_timeout", "dbname",
+			       "application_name", NULL };
+	const char *vals[] = { "5", s->conninfo, "quire", NULL };
+
+	if (s->conn != NULL)
+		PQfinish(s->conn);
+	s->conn = PQconnectdbParams(keys, vals, 1);
+	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK)
+		return pg_fail(s, STORE_EUNAVAILABLE, "connect to database: %s",
+			       s->conn ? PQerrorMessage(s->conn) : "no memory");
+	PQsetNoticeReceiver(s->conn, quiet_notice, NULL);
+	/* Bound every wait on another front end's row lock or a slow
+	 * statement: the command answers NO [UNAVAILABLE] instead. */
+	PGresult *res = PQexec(s->conn, "SET statement_timeout = '60s';"
+			       "SET lock_timeout = '30s';"
+			       "SET idle_in_transaction_session_timeout = '60s'");
+	int ret = PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK :
+		pg_fail(s, STORE_EUNAVAILABLE, "configure session: %s",
+			PQerrorMessage(s->conn));
+	PQclear(res);
+	return ret;
+}
+
+static void pause_ms(unsigned ms)
+{
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+
+	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
+		;
+}
+
+static int ensure_connected(struct store *s)
+{
+	unsigned delay = RETRY_FIRST_MS;
+	int ret = STORE_OK;
+
+	for (int i = 0; i < RETRY_ATTEMPTS; i++) {
+		if (PQstatus(s->conn) == CONNECTION_OK)
+			return STORE_OK;
+		if (i > 0) {
+			pause_ms(delay);
+			delay *= 2;
+		}
+		ret = connect_db(s);
+	}
+	return ret;
+}
+
+int pg_tx_begin(struct store *s)
+{
+	assert(!s->in_tx);
+	int ret = ensure_connected(s);
+	if (ret == STORE_OK)
+		ret = pg_exec(s, "BEGIN", NULL);
+	/* the connection died since its last use: one fresh try */
+	if (ret != STORE_OK && PQstatus(s->conn) != CONNECTION_OK &&
+	    (ret = ensure_connected(s)) == STORE_OK)
+		ret = pg_exec(s, "BEGIN", NULL);
+	if (ret == STORE_OK)
+		s->in_tx = true;
+	return ret;
+}
+
+static void forget_pending(struct store *s)
+{
+	s->changed_count = 0;
+	s->dead_count = 0;
+}
+
+int pg_tx_commit(struct store *s)
+{
+	assert(s->in_tx);
+	for (size_t i = 0; i < s->changed_count; i++) {
+		int ret = pg_notify_queue(s, s->changed[i]);
+		if (ret != STORE_OK) {
+			pg_tx_rollback(s);
+			return ret;
+		}
+	}
+	int ret = pg_exec(s, "COMMIT", NULL);
+	s->in_tx = false;
+	if (ret != STORE_OK) {
+		forget_pending(s);
+		if (PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+			PQclear(PQexec(s->conn, "ROLLBACK"));
+		return ret;
+	}
+	if (s->dead_count > 0)
+		pg_blob_unlink_dead(s);
+	for (size_t i = 0; i < s->changed_count; i++)
+		store_hook_run(s->changed[i]);
+	forget_pending(s);
+	return STORE_OK;
+}
+
+void pg_tx_rollback(struct store *s)
+{
+	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK &&
+	    PQtransactionStatus(s->conn) != PQTRANS_IDLE)
+		PQclear(PQexec(s->conn, "ROLLBACK"));
+	s->in_tx = false;
+	forget_pending(s);
+}
+
+int pg_tx_end(struct store *s, int ret)
+{
+	if (ret == STORE_OK)
+		return pg_tx_commit(s);
+	pg_tx_rollback(s);
+	return ret;
+}
+
+void pg_tx_changed(struct store *s, int64_t mailbox_id)
+{
+	for (size_t i = 0; i < s->changed_count; i++) {
+		if (s->changed[i] == mailbox_id)
+			return;
+	}
+	if (s->changed_count == s->changed_cap) {
+		s->changed_cap = s->changed_cap ? s->changed_cap * 2 : 8;
+		s->changed = xrealloc(s->changed,
+				      s->changed_cap * sizeof(*s->changed));
+	}
+	s->changed[s->changed_count++] = mailbox_id;
+}
+
+int store_pg_open(const char *data_dir, struct store **store_r,
+		  char **error_r)
+{
+	struct store *s = xcalloc(1, sizeof(*s));
+	struct buf dir = BUF_INIT;
+	int ret = STORE_OK;
+
+	s->ops = &store_pg_backend;
+	s->data_dir = xstrdup(data_dir);
+	/* store_open_with's config is gone after open; reconnects need it */
+	s->conninfo = xstrdup(store_config_pg_conninfo());
+	s->files.tmp_fd = -1;
+	*store_r = NULL;
+	*error_r = NULL;
+	if (store_config_blob_dir() != NULL)
+		buf_append_str(&dir, store_config_blob_dir());
+	else
+		buf_printf(&dir, "%s/blobs", data_dir);
+	if (store_blobfiles_open(&s->files, buf_cstr(&dir), &s->error) < 0)
+		ret = STORE_EUNAVAILABLE;
+	buf_free(&dir);
+	if (ret == STORE_OK)
+		ret = connect_db(s);
+	if (ret == STORE_OK)
+		ret = pg_schema_migrate(s);
+	if (ret != STORE_OK) {
+		*error_r = xstrdup(buf_cstr(&s->error));
+		store_pg_close(&s);
+		return ret;
+	}
+	pg_notify_listener_start();
+	*store_r = s;
+	return STORE_OK;
+}
+
+void store_pg_close(struct store **store)
+{
+	struct store *s = store ? *store : NULL;
+
+	if (s == NULL)
+		return;
+	if (s->conn != NULL)
+		PQfinish(s->conn);
+	store_blobfiles_close(&s->files);
+	free(s->changed);
+	free(s->dead);
+	free(s->actor_name);
+	free(s->data_dir);
+	free(s->conninfo);
+	buf_free(&s->error);
+	free(s);
+	*store = NULL;
+}
+
+const char *store_pg_data_dir(const struct store *store)
+{
+	return store->data_dir;
+}

@@ -1,0 +1,289 @@
+#ifndef QUIRE_STORE_PG_INTERNAL_H
+#define QUIRE_STORE_PG_INTERNAL_H
+/*
+ * Private to store/pg: the handle, query and transaction helpers shared by
+ * the files of the PostgreSQL backend. Nothing outside src/store/pg
+ * includes this.
+ *
+ * Concurrency model: several front ends (processes, machines) write the
+ * same mailboxes. Every counter a writer needs (uidnext, highestmodseq) is
+ * taken with one `UPDATE mailboxes ... RETURNING`, which row-locks the
+ * mailbox until commit: two writers of one mailbox queue on that lock,
+ * writers of different mailboxes do not meet at all. Nothing is read and
+ * then written back in a separate statement.
+ */
+#include <libpq-fe.h>
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "core/buf.h"
+#include "store/backend.h"
+#include "store/blobfile.h"
+#include "store/common.h"
+#include "store/store.h"
+
+struct store {
+	const struct store_backend *ops; /* first: see store/backend.h */
+	PGconn *conn;
+	char *data_dir;
+	char *conninfo;                 /* pg_conninfo at open: reconnects */
+	struct store_blobfiles files;   /* blob_dir and data_dir/tmp */
+	struct buf error;               /* text behind *error_r */
+	bool in_tx;
+	/* mailboxes changed by the open transaction, notified after commit */
+	int64_t *changed;
+	size_t changed_count, changed_cap;
+	/* sha256 (hex) of blobs whose rows were deleted: files go after commit */
+	char (*dead)[STORE_SHA256_LEN * 2 + 1];
+	size_t dead_count, dead_cap;
+	int64_t actor;                  /* store_set_actor; 0 = system */
+	char *actor_name;
+};
+
+/* Query parameters as text (libpq's text format for every type). */
+#define PG_MAX_PARAMS 12
+struct pg_params {
+	const char *values[PG_MAX_PARAMS];
+	char ints[PG_MAX_PARAMS][24];
+	int count;
+};
+void pg_param_int(struct pg_params *p, int64_t value);
+void pg_param_str(struct pg_params *p, const char *value); /* NULL = NULL */
+
+/* ---- db.c ---- */
+int pg_fail(struct store *s, int code, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+void pg_error_out(struct store *s, const char **error_r);
+/*
+ * Runs sql with params (may be NULL). Returns the result (caller PQclear)
+ * for PGRES_COMMAND_OK/TUPLES_OK, else NULL after setting the error to
+ * *code_r: STORE_EUNAVAILABLE for a lost connection, lock or statement
+ * timeout, STORE_EALREADYEXISTS for a unique violation, else
+ * STORE_ESERVERBUG.
+ */
+PGresult *pg_query(struct store *s, const char *sql,
+		   const struct pg_params *params, int *code_r);
+/* pg_query for statements whose rows are not wanted. */
+int pg_exec(struct store *s, const char *sql, const struct pg_params *params);
+/* Runs a query expected to return one row with one integer: *value_r.
+ * No row: STORE_ENONEXISTENT (with what as text). */
+int pg_query_int(struct store *s, const char *sql,
+		 const struct pg_params *params, int64_t *value_r,
+		 const char *what);
+int64_t pg_int(const PGresult *res, int row, int col);
+const char *pg_str(const PGresult *res, int row, int col); /* NULL if null */
+
+/* Begins a transaction, reconnecting with back-off when the connection
+ * was lost (STORE_EUNAVAILABLE when the database stays away). */
+int pg_tx_begin(struct store *s);
+/* Commits; then removes dead blob files and notifies changes. */
+int pg_tx_commit(struct store *s);
+void pg_tx_rollback(struct store *s);
+void pg_tx_changed(struct store *s, int64_t mailbox_id);
+/* Ends a transaction by ret: commit on STORE_OK, else rollback. */
+int pg_tx_end(struct store *s, int ret);
+
+/* ---- schema.c ---- */
+int pg_schema_migrate(struct store *s);
+
+/* ---- notify.c ---- */
+/* Sends NOTIFY for mailbox_id inside the open transaction (delivered to
+ * other front ends at commit). */
+int pg_notify_queue(struct store *s, int64_t mailbox_id);
+/* Starts the process's LISTEN thread once, when a change hook is set. */
+void pg_notify_listener_start(void);
+
+/* ---- user.c ---- */
+int pg_user_id(struct store *s, const char *name, int64_t *id_r,
+	       struct buf *canon);
+int pg_user_name(struct store *s, int64_t id, struct buf *out);
+
+/* ---- acl.c ---- */
+int pg_rights_of(struct store *s, int64_t mailbox_id, int64_t owner_id,
+		 uint32_t *rights_r);
+int pg_actor_owns(struct store *s, int64_t owner_id, bool *yes_r);
+bool pg_actor_is_admin(struct store *s);
+int pg_require(struct store *s, const struct store_mailbox *mb, uint32_t need,
+	       int hidden_code);
+int pg_acl_inherit(struct store *s, int64_t from, int64_t to);
+
+/* ---- mailbox.c ---- */
+/* Reads a mailbox by id with the actor's rights (no access check). With
+ * lock, row-locks it until the transaction ends. */
+int pg_mailbox_read(struct store *s, int64_t mailbox_id, bool lock,
+		    struct store_mailbox *mb_r);
+/* Reads mailbox_id and checks need (hidden: STORE_ENONEXISTENT). */
+int pg_require_mailbox(struct store *s, int64_t mailbox_id, uint32_t need,
+		       bool lock, struct store_mailbox *mb_r);
+/* Takes count UIDs and one new modseq: *first_uid_r, *modseq_r. */
+int pg_mailbox_allocate(struct store *s, int64_t mailbox_id, uint32_t count,
+			uint32_t *first_uid_r, uint64_t *modseq_r);
+/* Resolves a client name (namespaces, RFC 2342) to owner and local name. */
+struct pg_ns_name {
+	int64_t owner_id;
+	struct buf local;
+	bool node;
+};
+int pg_ns_resolve(struct store *s, int64_t user_id, const char *name,
+		  struct pg_ns_name *out);
+int pg_mailbox_find(struct store *s, int64_t user_id, const char *name,
+		    struct store_mailbox *mb_r);
+
+/* ---- message.c ---- */
+int pg_keywords_register(struct store *s, int64_t mailbox_id,
+			 const char *const *keywords, size_t count,
+			 struct buf *out);
+int pg_keywords_register_str(struct store *s, int64_t mailbox_id,
+			     const char *keywords);
+/* Deletes every message of a mailbox (releasing blobs). */
+int pg_messages_delete_all(struct store *s, int64_t mailbox_id);
+int pg_messages_move_all(struct store *s, int64_t src, int64_t dst);
+/* Appends the messages; uids may be NULL (next free). */
+int pg_append_tx(struct store *s, int64_t mailbox_id,
+		 const struct store_append_msg *msgs, const uint32_t *uids,
+		 size_t count, uint32_t *uids_r, uint32_t *uidvalidity_r);
+
+/* ---- blob.c ---- */
+int pg_blob_attach(struct store *s, struct store_blobfile_src *src,
+		   int64_t *blob_id_r);
+int pg_blob_release(struct store *s, int64_t blob_id);
+void pg_blob_unlink_dead(struct store *s);
+void pg_sha_hex(const uint8_t sha[STORE_SHA256_LEN], char out[65]);
+int pg_sha_parse(const char *hex, uint8_t out[STORE_SHA256_LEN]);
+
+/* ---- quota.c ---- */
+struct pg_usage {
+	uint64_t storage;
+	uint64_t messages;
+};
+int pg_usage_read(struct store *s, int64_t owner_id, struct pg_usage *u);
+int pg_quota_check(struct store *s, int64_t owner_id,
+		   const struct pg_usage *before);
+
+/* The store.h functions of this backend (backend.c lists them). */
+int store_pg_open(const char *data_dir, struct store **store_r, char **error_r);
+const char *store_pg_data_dir(const struct store *store);
+int store_pg_user_add(struct store *store, const char *name,
+		const char *password_hash, const struct store_scram *scram,
+		int64_t *id_r, const char **error_r);
+int store_pg_user_get(struct store *store, const char *name,
+		struct store_user *user_r, const char **error_r);
+int store_pg_user_set_password(struct store *store, const char *name,
+		const char *password_hash, const struct store_scram *scram,
+		const char **error_r);
+int store_pg_user_delete(struct store *store, const char *name,
+		const char **error_r);
+int store_pg_user_list(struct store *store, char ***names_r, size_t *count_r,
+		const char **error_r);
+int store_pg_mailbox_lookup(struct store *store, int64_t user_id,
+		const char *name, struct store_mailbox *mailbox_r,
+		const char **error_r);
+int store_pg_mailbox_get(struct store *store, int64_t mailbox_id,
+		struct store_mailbox *mailbox_r, const char **error_r);
+int store_pg_mailbox_list(struct store *store, int64_t user_id,
+		struct store_mailbox_list *list_r, const char **error_r);
+int store_pg_mailbox_create(struct store *store, int64_t user_id,
+		const char *name, uint32_t special_use, int64_t *id_r,
+		const char **error_r);
+int store_pg_mailbox_delete(struct store *store, int64_t user_id,
+		const char *name, const char **error_r);
+int store_pg_mailbox_rename(struct store *store, int64_t user_id,
+		const char *old_name, const char *new_name,
+		const char **error_r);
+int store_pg_mailbox_subscribe(struct store *store, int64_t user_id,
+		const char *name, bool subscribe, const char **error_r);
+int store_pg_mailbox_status(struct store *store, int64_t mailbox_id,
+		struct store_mailbox_status *status_r, const char **error_r);
+int store_pg_mailbox_claim_recent(struct store *store, int64_t mailbox_id,
+		uint32_t *first_recent_uid_r, const char **error_r);
+int store_pg_mailbox_keywords(struct store *store, int64_t mailbox_id,
+		char ***keywords_r, const char **error_r);
+int store_pg_append(struct store *store, int64_t mailbox_id,
+		const struct store_append_msg *msgs, size_t count,
+		uint32_t *uids_r, uint32_t *uidvalidity_r,
+		const char **error_r);
+int store_pg_spill_create(struct store *store, int *fd_r, const char **error_r);
+int store_pg_mailbox_snapshot(struct store *store, int64_t mailbox_id,
+		struct store_msg_list *list_r, const char **error_r);
+int store_pg_changes_since(struct store *store, int64_t mailbox_id,
+		uint64_t since, struct store_changes *changes_r,
+		const char **error_r);
+int store_pg_expunged_since(struct store *store, int64_t mailbox_id,
+		uint64_t since, uint32_t **uids_r, size_t *count_r,
+		const char **error_r);
+int store_pg_blob_sha256(struct store *store, int64_t blob_id,
+		uint8_t sha256_r[32], const char **error_r);
+int store_pg_messages_get(struct store *store, int64_t mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		struct store_message_list *list_r, const char **error_r);
+int store_pg_blob_open(struct store *store, int64_t blob_id, int *fd_r,
+		uint64_t *size_r, const char **error_r);
+int store_pg_blob_path(struct store *store, int64_t blob_id, struct buf *path,
+		const char **error_r);
+int store_pg_blob_cache_get(struct store *store, int64_t blob_id,
+		struct buf *out, const char **error_r);
+int store_pg_blob_cache_put(struct store *store, int64_t blob_id,
+		const void *data, size_t len, const char **error_r);
+int store_pg_flags_update(struct store *store, int64_t mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		enum store_flags_op op, uint32_t flags,
+		const char *const *keywords, size_t keyword_count,
+		const uint64_t *unchangedsince,
+		struct store_flags_result *result_r, const char **error_r);
+int store_pg_copy(struct store *store, int64_t src_mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		int64_t dst_mailbox_id, struct store_copy_result *result_r,
+		const char **error_r);
+int store_pg_move(struct store *store, int64_t src_mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		int64_t dst_mailbox_id, struct store_copy_result *result_r,
+		const char **error_r);
+int store_pg_expunge(struct store *store, int64_t mailbox_id,
+		const struct store_uid_range *ranges, size_t range_count,
+		uint32_t **uids_r, size_t *count_r, uint64_t *modseq_r,
+		const char **error_r);
+int store_pg_check(struct store *store, bool repair, struct buf *report,
+		unsigned *problems_r, const char **error_r);
+void store_pg_set_actor(struct store *store, int64_t user_id);
+int store_pg_acl_get(struct store *store, int64_t user_id, const char *name,
+		struct store_acl *acl_r, const char **error_r);
+int store_pg_acl_set(struct store *store, int64_t user_id, const char *name,
+		const char *identifier, enum store_acl_op op, uint32_t rights,
+		const char **error_r);
+int store_pg_acl_delete(struct store *store, int64_t user_id, const char *name,
+		const char *identifier, const char **error_r);
+int store_pg_acl_listrights(struct store *store, int64_t user_id,
+		const char *name, const char *identifier, uint32_t *always_r,
+		uint32_t *optional_r, const char **error_r);
+int store_pg_acl_myrights(struct store *store, int64_t user_id,
+		const char *name, uint32_t *rights_r, const char **error_r);
+int store_pg_quota_get(struct store *store, const char *user,
+		struct store_quota *quota_r, const char **error_r);
+int store_pg_quota_root(struct store *store, int64_t user_id, const char *name,
+		struct store_quota *quota_r, const char **error_r);
+int store_pg_quota_set(struct store *store, const char *user,
+		const uint64_t *storage_kib, const uint64_t *messages,
+		bool use_default, const char **error_r);
+int store_pg_fts_index(struct store *store, const struct store_fts_doc *docs,
+		size_t count, const char **error_r);
+int store_pg_fts_unindexed(struct store *store, int64_t mailbox_id, size_t max,
+		int64_t **ids_r, uint64_t **sizes_r, size_t *count_r,
+		const char **error_r);
+int store_pg_fts_candidates(struct store *store, int64_t mailbox_id,
+		const char *text, size_t len, bool body_only, uint32_t **uids_r,
+		size_t *count_r, const char **error_r);
+int store_pg_fts_text(struct store *store, int64_t blob_id, struct buf *header,
+		struct buf *body, const char **error_r);
+int store_pg_import_set_uidvalidity(struct store *store, int64_t mailbox_id,
+		uint32_t uidvalidity, uint32_t uidnext, const char **error_r);
+int store_pg_import_append(struct store *store, int64_t mailbox_id,
+		const struct store_append_msg *msgs, const uint32_t *uids,
+		size_t count, uint32_t *uids_r, const char **error_r);
+int store_pg_import_find(struct store *store, int64_t mailbox_id,
+		const uint8_t sha256[STORE_IMPORT_HASH_LEN], uint64_t size,
+		uint32_t *uid_r, const char **error_r);
+int store_pg_stats(struct store *store, struct store_stats *stats_r,
+		const char **error_r);
+void store_pg_close(struct store **store);
+
+#endif
