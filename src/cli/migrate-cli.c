@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli/cli.h"
 #include "cli/migrate.h"
@@ -118,6 +119,18 @@ static const char *sides_conflict(const struct side *from,
 	return why;
 }
 
+/* Opening creates a missing SQLite store: a mistyped source dir must not
+ * be copied as an empty site. */
+static bool source_exists(const struct side *from)
+{
+	struct buf path = BUF_INIT;
+	buf_printf(&path, "%s/quire.db", from->dir);
+	bool yes = from->config.kind != STORE_SQLITE ||
+		   access(buf_cstr(&path), F_OK) == 0;
+	buf_free(&path);
+	return yes;
+}
+
 static int open_side(const struct side *side, const char *which,
 		     struct store **store_r)
 {
@@ -168,6 +181,11 @@ int cli_migrate(int argc, char **argv)
 	const char *conflict = sides_conflict(&from, &to);
 	if (conflict != NULL) {
 		fprintf(stderr, "quire migrate: %s\n", conflict);
+		cli_args_free(&args);
+		return CLI_EX_USAGE;
+	}
+	if (!source_exists(&from)) {
+		fprintf(stderr, "quire migrate: no store in %s\n", from.dir);
 		cli_args_free(&args);
 		return CLI_EX_USAGE;
 	}

@@ -219,6 +219,11 @@ def test_bad_arguments(server, tmp_path):
     res = run_migrate(d, str(tmp_path / "x"), check=False,
                       extra=["--bogus", "1"])
     assert res.returncode == 64
+    # a mistyped source is not copied as an empty site
+    res = run_migrate(str(tmp_path / "none"), str(tmp_path / "y"),
+                      check=False)
+    assert res.returncode == 64 and b"no store" in res.stderr
+    assert not os.path.exists(str(tmp_path / "none"))
     # sqlite and postgresql in one data dir would share blob files
     res = subprocess.run([QUIRE, "migrate", "--from", "sqlite", "--to",
                           "postgresql", "-o", "data_dir=" + d],
