@@ -20,6 +20,8 @@ static const struct {
 	  "print a quire.conf listing every setting" },
 	{ "acl", cli_acl, "show or change the access control list of a mailbox" },
 	{ "quota", cli_quota, "show or set a user's quota" },
+	{ "migrate", cli_migrate,
+	  "copy a whole site to another store (sqlite, postgresql)" },
 };
 
 static void usage(FILE *out)

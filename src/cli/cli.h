@@ -54,5 +54,6 @@ int cli_export(int argc, char **argv);
 int cli_sample_config(int argc, char **argv);
 int cli_acl(int argc, char **argv);
 int cli_quota(int argc, char **argv);
+int cli_migrate(int argc, char **argv);
 
 #endif

@@ -141,6 +141,23 @@ struct store_backend {
 		uint32_t *uid_r, const char **error_r);
 	int (*stats)(struct store *store, struct store_stats *stats_r,
 		const char **error_r);
+	/* `quire migrate` (store.h "Exact copies"); NULL in a backend that
+	 * lacks them: the dispatcher answers STORE_ECANNOT. */
+	int (*subscriptions_list)(struct store *store, int64_t user_id,
+		char ***names_r, size_t *count_r, const char **error_r);
+	int (*tombstones_get)(struct store *store, int64_t mailbox_id,
+		struct store_tombstone **list_r, size_t *count_r,
+		const char **error_r);
+	int (*quota_limits_get)(struct store *store, const char *user,
+		struct store_quota_limits *limits_r, const char **error_r);
+	int (*migrate_append)(struct store *store, int64_t mailbox_id,
+		const struct store_migrate_msg *msgs, size_t count,
+		const char **error_r);
+	int (*migrate_flags_set)(struct store *store, int64_t mailbox_id,
+		const struct store_msg *msgs, size_t count,
+		const char **error_r);
+	int (*migrate_mailbox_set)(struct store *store, int64_t mailbox_id,
+		const struct store_mailbox_state *state, const char **error_r);
 	void (*close)(struct store **store);
 };
 

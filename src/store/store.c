@@ -13,6 +13,10 @@ static enum store_kind configured_kind = STORE_SQLITE;
 static char *configured_conninfo;
 static char *configured_blob_dir;
 
+/* The config of the store_open_with call running on this thread, if any:
+ * backends read their settings (store_config_*) only while opening. */
+static __thread const struct store_config *opening;
+
 static store_change_fn *change_fn;
 static void *change_context;
 
@@ -36,13 +40,22 @@ void store_configure(const struct store_config *config)
 		       config != NULL ? config->blob_dir : NULL);
 }
 
+static const char *non_empty(const char *value)
+{
+	return value != NULL && value[0] != '\0' ? value : NULL;
+}
+
 const char *store_config_blob_dir(void)
 {
+	if (opening != NULL)
+		return non_empty(opening->blob_dir);
 	return configured_blob_dir;
 }
 
 const char *store_config_pg_conninfo(void)
 {
+	if (opening != NULL)
+		return opening->pg_conninfo != NULL ? opening->pg_conninfo : "";
 	return configured_conninfo != NULL ? configured_conninfo : "";
 }
 
@@ -67,10 +80,20 @@ bool store_hook_is_set(void)
 
 int store_open(const char *data_dir, struct store **store_r, char **error_r)
 {
-	const struct store_backend *ops = configured_kind == STORE_POSTGRESQL ?
+	enum store_kind kind = opening != NULL ? opening->kind : configured_kind;
+	const struct store_backend *ops = kind == STORE_POSTGRESQL ?
 		&store_pg_backend : &store_sqlite_backend;
 
 	return ops->open(data_dir, store_r, error_r);
+}
+
+int store_open_with(const struct store_config *config, const char *data_dir,
+		struct store **store_r, char **error_r)
+{
+	opening = config;
+	int ret = store_open(data_dir, store_r, error_r);
+	opening = NULL;
+	return ret;
 }
 
 void store_close(struct store **store)
@@ -421,4 +444,69 @@ int store_stats(struct store *store, struct store_stats *stats_r,
 		const char **error_r)
 {
 	return ops_of(store)->stats(store, stats_r, error_r);
+}
+
+/* The `quire migrate` functions are optional in a backend: one that lacks
+ * them cannot be copied from or to, which is an answer, not a crash. */
+static int unsupported(const char **error_r)
+{
+	if (error_r != NULL)
+		*error_r = "not supported by this storage backend";
+	return STORE_ECANNOT;
+}
+
+int store_subscriptions_list(struct store *store, int64_t user_id,
+		char ***names_r, size_t *count_r, const char **error_r)
+{
+	if (ops_of(store)->subscriptions_list == NULL)
+		return unsupported(error_r);
+	return ops_of(store)->subscriptions_list(store, user_id, names_r,
+				count_r, error_r);
+}
+
+int store_tombstones_get(struct store *store, int64_t mailbox_id,
+		struct store_tombstone **list_r, size_t *count_r,
+		const char **error_r)
+{
+	if (ops_of(store)->tombstones_get == NULL)
+		return unsupported(error_r);
+	return ops_of(store)->tombstones_get(store, mailbox_id, list_r,
+				count_r, error_r);
+}
+
+int store_quota_limits_get(struct store *store, const char *user,
+		struct store_quota_limits *limits_r, const char **error_r)
+{
+	if (ops_of(store)->quota_limits_get == NULL)
+		return unsupported(error_r);
+	return ops_of(store)->quota_limits_get(store, user, limits_r, error_r);
+}
+
+int store_migrate_append(struct store *store, int64_t mailbox_id,
+		const struct store_migrate_msg *msgs, size_t count,
+		const char **error_r)
+{
+	if (ops_of(store)->migrate_append == NULL)
+		return unsupported(error_r);
+	return ops_of(store)->migrate_append(store, mailbox_id, msgs, count,
+				error_r);
+}
+
+int store_migrate_flags_set(struct store *store, int64_t mailbox_id,
+		const struct store_msg *msgs, size_t count,
+		const char **error_r)
+{
+	if (ops_of(store)->migrate_flags_set == NULL)
+		return unsupported(error_r);
+	return ops_of(store)->migrate_flags_set(store, mailbox_id, msgs, count,
+				error_r);
+}
+
+int store_migrate_mailbox_set(struct store *store, int64_t mailbox_id,
+		const struct store_mailbox_state *state, const char **error_r)
+{
+	if (ops_of(store)->migrate_mailbox_set == NULL)
+		return unsupported(error_r);
+	return ops_of(store)->migrate_mailbox_set(store, mailbox_id, state,
+				error_r);
 }

@@ -873,4 +873,110 @@ struct store_stats {
 int store_stats(struct store *store, struct store_stats *stats_r,
 		const char **error_r);
 
+/* ------------------------------------------------------------------------
+ * Exact copies between two stores (`quire migrate`; store/sqlite/migrate.c).
+ * The copier reads one store through the ordinary functions above plus the
+ * readers here, and writes the other with the writers here, which keep
+ * what ordinary writes would renumber: UIDs, modseqs, savedates,
+ * uidvalidity, tombstones. They run as the system (no ACL checks) and
+ * never check quota: a copy must not fail where the original did not.
+ */
+
+/* As store_open, but with config instead of the process-wide one of
+ * store_configure, so one process can hold handles on two stores. Single
+ * threaded use only (call it before starting threads, as store_configure). */
+int store_open_with(const struct store_config *config, const char *data_dir,
+		    struct store **store_r, char **error_r);
+
+/* The user's subscriptions exactly as stored (also names that do not
+ * exist), sorted bytewise, NULL-terminated (store_strings_free);
+ * *count_r may be NULL. STORE_OK with none for an unknown user id. */
+int store_subscriptions_list(struct store *store, int64_t user_id,
+			     char ***names_r, size_t *count_r,
+			     const char **error_r);
+
+/* An expunged UID and the modseq of its expunge (RFC 7162 3.2.5.1). */
+struct store_tombstone {
+	uint32_t uid;
+	uint64_t modseq;
+};
+
+/* All tombstones of a mailbox in UID order; *list_r is caller-freed (NULL
+ * when none). STORE_ENONEXISTENT if the mailbox is gone. */
+int store_tombstones_get(struct store *store, int64_t mailbox_id,
+			 struct store_tombstone **list_r, size_t *count_r,
+			 const char **error_r);
+
+/* The limits stored for a user's quota root, as store_quota_set wrote
+ * them (store_quota_get instead reports the limits in effect). */
+struct store_quota_limits {
+	bool use_default;        /* none stored: the configured default applies */
+	bool storage_limited;
+	uint64_t storage_kib;
+	bool messages_limited;
+	uint64_t messages;
+};
+/* STORE_ENONEXISTENT for an unknown user. */
+int store_quota_limits_get(struct store *store, const char *user,
+			   struct store_quota_limits *limits_r,
+			   const char **error_r);
+
+/* A message as the copier writes it: store_append_msg (bytes, flags,
+ * keywords, internaldate, zone) plus what store_append would assign. */
+struct store_migrate_msg {
+	struct store_append_msg msg;
+	uint32_t uid;
+	uint64_t modseq;
+	time_t savedate;
+};
+
+/*
+ * Appends messages in one transaction with exactly the given UIDs,
+ * modseqs and savedates (keywords keep the mailbox's spelling, so set the
+ * mailbox's keyword list first with store_migrate_mailbox_set). UIDs must
+ * ascend, lie above every message UID in the mailbox and have no
+ * tombstone, else STORE_ECANNOT and nothing is stored (uidnext may already
+ * be above them). uidnext ends above the last UID and highestmodseq at
+ * least at the largest modseq. STORE_ETRYCREATE for a missing mailbox,
+ * STORE_ECANNOT for a \Noselect one.
+ */
+int store_migrate_append(struct store *store, int64_t mailbox_id,
+			 const struct store_migrate_msg *msgs, size_t count,
+			 const char **error_r);
+
+/* Sets uid's flags, keywords (space-separated, as store_msg.keywords) and
+ * modseq to exactly msgs[i]'s, for each existing message, in one
+ * transaction; UIDs not in the mailbox are skipped. Does not touch the
+ * mailbox's highestmodseq (store_migrate_mailbox_set does). */
+int store_migrate_flags_set(struct store *store, int64_t mailbox_id,
+			    const struct store_msg *msgs, size_t count,
+			    const char **error_r);
+
+/* A mailbox's state besides its name and messages. */
+struct store_mailbox_state {
+	uint32_t uidvalidity;
+	uint32_t uidnext;
+	uint64_t highestmodseq;
+	uint32_t first_recent_uid;
+	uint32_t attrs;          /* STORE_MBOX_NOSELECT and special-use bits */
+	const char *const *keywords;   /* the mailbox's keywords, in order */
+	size_t keyword_count;
+	const struct store_tombstone *tombstones; /* UID order */
+	size_t tombstone_count;
+};
+
+/*
+ * Makes the mailbox's state exactly state, in one transaction: a message
+ * whose UID has a tombstone is expunged (no new modseq), the tombstones
+ * are stored as given and no others are kept, keywords missing from the
+ * mailbox's list are added in order, and the counters and attrs are set.
+ * A new uidvalidity needs a mailbox without messages and makes the store
+ * never allocate it (or one below it) again (RFC 3501 2.3.1.1). uidnext
+ * not above every UID, a new uidvalidity or \Noselect on a mailbox with
+ * messages: STORE_ECANNOT. STORE_ENONEXISTENT.
+ */
+int store_migrate_mailbox_set(struct store *store, int64_t mailbox_id,
+			      const struct store_mailbox_state *state,
+			      const char **error_r);
+
 #endif

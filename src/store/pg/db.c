@@ -150,8 +150,7 @@ static int connect_db(struct store *s)
 	/* connect_timeout first: a value in pg_conninfo overrides it. */
 	const char *keys[] = { "connect_timeout", "dbname",
 			       "application_name", NULL };
-	const char *vals[] = { "5", store_config_pg_conninfo(), "quire",
-			       NULL };
+	const char *vals[] = { "5", s->conninfo, "quire", NULL };
 
 	if (s->conn != NULL)
 		PQfinish(s->conn);
@@ -284,6 +283,8 @@ int store_pg_open(const char *data_dir, struct store **store_r,
 
 	s->ops = &store_pg_backend;
 	s->data_dir = xstrdup(data_dir);
+	/* store_open_with's config is gone after open; reconnects need it */
+	s->conninfo = xstrdup(store_config_pg_conninfo());
 	s->files.tmp_fd = -1;
 	*store_r = NULL;
 	*error_r = NULL;
@@ -321,6 +322,7 @@ void store_pg_close(struct store **store)
 	free(s->dead);
 	free(s->actor_name);
 	free(s->data_dir);
+	free(s->conninfo);
 	buf_free(&s->error);
 	free(s);
 	*store = NULL;

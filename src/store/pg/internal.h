@@ -26,6 +26,7 @@ struct store {
 	const struct store_backend *ops; /* first: see store/backend.h */
 	PGconn *conn;
 	char *data_dir;
+	char *conninfo;                 /* pg_conninfo at open: reconnects */
 	struct store_blobfiles files;   /* blob_dir and data_dir/tmp */
 	struct buf error;               /* text behind *error_r */
 	bool in_tx;

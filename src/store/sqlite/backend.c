@@ -55,5 +55,11 @@ const struct store_backend store_sqlite_backend = {
 	.import_append = store_sqlite_import_append,
 	.import_find = store_sqlite_import_find,
 	.stats = store_sqlite_stats,
+	.subscriptions_list = store_sqlite_subscriptions_list,
+	.tombstones_get = store_sqlite_tombstones_get,
+	.quota_limits_get = store_sqlite_quota_limits_get,
+	.migrate_append = store_sqlite_migrate_append,
+	.migrate_flags_set = store_sqlite_migrate_flags_set,
+	.migrate_mailbox_set = store_sqlite_migrate_mailbox_set,
 	.close = store_sqlite_close,
 };
