@@ -66,8 +66,13 @@ bool client_connect(struct client *c)
 		c->state = C_DONE;
 		return false;
 	}
+	/* Fixed per client, so a reconnect goes back to the same server;
+	 * user + slot rather than idx so that the clients of one user are
+	 * spread over the servers too (with idx and an even number of users,
+	 * every client of a user would land on one server). */
+	int port = g_run.opt.ports[(c->user + c->slot) % g_run.opt.nports];
 	struct sockaddr_in sa = { .sin_family = AF_INET,
-				  .sin_port = htons((uint16_t)g_run.opt.port) };
+				  .sin_port = htons((uint16_t)port) };
 	if (inet_pton(AF_INET, g_run.opt.host, &sa.sin_addr) != 1) {
 		run_error(c, "bad host %s (an IPv4 address)", g_run.opt.host);
 		close(c->fd);

@@ -156,10 +156,14 @@ enum op {
 };
 extern const char *const op_names[OP_COUNT];
 
+/* Ports one run may spread its clients over (several front ends). */
+#define LG_MAX_PORTS 8
+
 struct options {
 	enum mode mode;
 	const char *host;
-	int port;
+	int ports[LG_MAX_PORTS]; /* see client_connect() for which one */
+	unsigned nports;
 	bool tls;
 	const char *user_prefix;
 	unsigned users;        /* users are PREFIX1..PREFIXn; 0: PREFIX alone */

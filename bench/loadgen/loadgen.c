@@ -77,7 +77,9 @@ static void usage(FILE *f)
 "modes: mixed append select-fetch-flags fetch-envelope search-text\n"
 "       idle-memory connect-rate populate\n"
 "  --host ADDR          server IPv4 address (127.0.0.1)\n"
-"  --port N             port (143); with --tls, an implicit-TLS port\n"
+"  --port N[,N...]      port (143); with --tls, an implicit-TLS port; a\n"
+"                       list (at most 8) spreads the clients, and each\n"
+"                       user's clients, evenly over several servers\n"
 "  --tls                TLS from the first byte (IMAPS)\n"
 "  --user-prefix P      user names are P1..Pn (or P alone with --users 0)\n"
 "  --users N            number of users (0)\n"
@@ -108,6 +110,26 @@ static void usage(FILE *f)
 "errors=..' line per command kind, then a SUMMARY line.\n", f);
 }
 
+/* "143" or "1143,1144": every port in 1..65535, at most LG_MAX_PORTS. */
+static int parse_ports(const char *a, struct options *o)
+{
+	o->nports = 0;
+	for (const char *p = a;;) {
+		char *end = NULL;
+		long v = strtol(p, &end, 10);
+		if (end == p || v <= 0 || v > 65535 ||
+		    (*end != '\0' && *end != ',') || o->nports == LG_MAX_PORTS) {
+			fprintf(stderr, "loadgen: bad --port '%s' (1..65535, at "
+				"most %d, comma-separated)\n", a, LG_MAX_PORTS);
+			return -1;
+		}
+		o->ports[o->nports++] = (int)v;
+		if (*end == '\0')
+			return 0;
+		p = end + 1;
+	}
+}
+
 static int parse_args(int argc, char **argv, struct options *o)
 {
 	static const struct option lo[] = {
@@ -129,7 +151,7 @@ static int parse_args(int argc, char **argv, struct options *o)
 	};
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	*o = (struct options){
-		.mode = MODE_MIXED, .host = "127.0.0.1", .port = 143,
+		.mode = MODE_MIXED, .host = "127.0.0.1", .ports = { 143 }, .nports = 1,
 		.user_prefix = "bench", .user_first = 1, .password = "bench",
 		.mailbox = "INBOX", .clients = 1,
 		.threads = cores > 1 ? (unsigned)cores / 2 : 1,
@@ -157,7 +179,10 @@ static int parse_args(int argc, char **argv, struct options *o)
 			}
 			break;
 		case 'H': o->host = a; break;
-		case 'p': o->port = (int)strtol(a, &end, 10); break;
+		case 'p':
+			if (parse_ports(a, o) < 0)
+				return -1;
+			break;
 		case 'T': o->tls = true; break;
 		case 'u': o->user_prefix = a; break;
 		case 'U': o->users = (unsigned)strtoul(a, &end, 10); break;
@@ -212,9 +237,9 @@ static int parse_args(int argc, char **argv, struct options *o)
 	} else if (!clients_set && o->mode == MODE_APPEND) {
 		o->clients = 4;
 	}
-	if (o->clients == 0 || o->port <= 0 || o->port > 65535 ||
+	if (o->clients == 0 ||
 	    o->duration <= 0 || o->cmd_timeout <= 0) {
-		fputs("loadgen: --clients, --port, --duration and --cmd-timeout "
+		fputs("loadgen: --clients, --duration and --cmd-timeout "
 		      "must be positive\n", stderr);
 		return -1;
 	}
