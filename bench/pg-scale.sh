@@ -2,7 +2,7 @@
 # Quire's mixed load on SQLite, on PostgreSQL with one front end, and on
 # PostgreSQL with two front ends, in the same run (issue 10, part 5).
 #
-#   bench/pg-scale.sh [--quick] [--out FILE] [--rounds N]
+#   bench/pg-scale.sh [--quick] [--out FILE] [--rounds N] [--workers N]
 #
 # Runs as root. Builds Quire and the load generator, starts a private
 # PostgreSQL (initdb in a temporary folder, run as `nobody`, TCP on
@@ -28,19 +28,24 @@
 # "notes kept" marker, written by hand, survives a new run). Everything it
 # starts is stopped on exit, whatever happens; the run stops itself after
 # 20 minutes (10 with --quick). KEEP_WORK=1 keeps the temporary folder.
+# --workers sets every front end's worker threads (default: Quire's, one
+# per core); a store call blocks its worker, so this bounds the commands
+# one front end has in flight.
 set -u
 set -o pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=0
 ROUNDS=""
+WORKERS=0
 OUT="$ROOT/bench/RESULTS-pg.md"
 while [ $# -gt 0 ]; do
 	case "$1" in
 	--quick) QUICK=1 ;;
 	--out) OUT="$2"; shift ;;
 	--rounds) ROUNDS="$2"; shift ;;
-	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
+	--workers) WORKERS="$2"; shift ;;
+	-h|--help) sed -n '2,33p' "$0"; exit 0 ;;
 	*) echo "pg-scale: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -56,6 +61,10 @@ fi
 case "$ROUNDS" in
 [1-9]|1[0-9]) ;;
 *) echo "pg-scale: --rounds takes 1..19" >&2; exit 2 ;;
+esac
+case "$WORKERS" in
+[0-9]|[1-9][0-9]) ;;
+*) echo "pg-scale: --workers takes 0..99" >&2; exit 2 ;;
 esac
 CONFIGS="sqlite pg1 pg2"
 PASSWORD=bench-$RANDOM$RANDOM
@@ -172,7 +181,7 @@ start_quire() { # CONFIG FRONTEND [PRELOAD]
 	# shellcheck disable=SC2046
 	LD_PRELOAD="${3:-}" "$QUIRE" serve $(store_opts "$cfg" "$fe") "${pgopt[@]}" \
 		-o imap_listen=127.0.0.1:"$port" -o imaps_listen= \
-		-o max_connections_per_ip=2000 -o log_level=warn \
+		-o max_connections_per_ip=2000 -o log_level=warn -o workers="$WORKERS" \
 		>>"$WORK/fe-$fe/quire.log" 2>&1 &
 	QPID[$fe]=$!
 	QPORT[$fe]=$port
@@ -296,6 +305,7 @@ machine_ticks() { # prints "BUSY TOTAL"
 		total = busy + $5 + $6; print busy, total }' /proc/stat
 }
 
+# shellcheck disable=SC2046
 pg_ticks() { cpu_ticks --children $(tree_pids "$PG_MASTER"); }
 
 pg_counters() { # DB -> "COMMITS WALSYNCS"
@@ -520,7 +530,7 @@ write_results() {
 		echo "Written by \`bench/pg-scale.sh$([ "$QUICK" = 1 ] && echo ' --quick')\` on $(date -u '+%Y-%m-%d %H:%M UTC')."
 		echo
 		echo "- machine: $(nproc) cores ($cpu), $mem RAM, Linux $(uname -r); shared with other engineers' builds and tests while it ran (see \"others' load\" below), so the figures are noisy"
-		echo "- Quire $(git -C "$ROOT" describe --always --dirty 2>/dev/null), $(nproc) workers per front end (the default), log_level=warn"
+		echo "- Quire $(git -C "$ROOT" describe --always --dirty 2>/dev/null), $([ "$WORKERS" = 0 ] && echo "$(nproc) workers per front end (the default)" || echo "$WORKERS workers per front end"), log_level=warn"
 		echo "- $("$PG_BIN/postgres" --version) with its default settings (fsync on, synchronous_commit on, shared_buffers 128 MB), TCP on 127.0.0.1; one cluster for both PostgreSQL configurations (databases pg1 and pg2)"
 		echo "- SQLite $(sqlite3 --version | cut -d' ' -f1) (WAL, synchronous=FULL), libpq $(pkg-config --modversion libpq), OpenSSL $(openssl version | awk '{print $2}'), loadgen $(git -C "$ROOT" log -1 --format=%h -- bench/loadgen 2>/dev/null)"
 		echo "- data: $MIX_USERS users x $MIX_N varied MIME messages (seed $SEED), loaded with fsync off, then measured with each store's normal durability; the two PostgreSQL configurations start from copies of one database"
