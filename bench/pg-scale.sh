@@ -3,6 +3,7 @@
 # PostgreSQL with two front ends, in the same run (issue 10, part 5).
 #
 #   bench/pg-scale.sh [--quick] [--out FILE] [--rounds N] [--workers N]
+#                     [--statements]
 #
 # Runs as root. Builds Quire and the load generator, starts a private
 # PostgreSQL (initdb in a temporary folder, run as `nobody`, TCP on
@@ -30,7 +31,9 @@
 # 20 minutes (10 with --quick). KEEP_WORK=1 keeps the temporary folder.
 # --workers sets every front end's worker threads (default: Quire's, one
 # per core); a store call blocks its worker, so this bounds the commands
-# one front end has in flight.
+# one front end has in flight. --statements loads pg_stat_statements
+# (not a default setting, so off by default) and lists the statements
+# PostgreSQL ran most often per IMAP command.
 set -u
 set -o pipefail
 
@@ -38,6 +41,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=0
 ROUNDS=""
 WORKERS=0
+STATEMENTS=0
 OUT="$ROOT/bench/RESULTS-pg.md"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -45,7 +49,8 @@ while [ $# -gt 0 ]; do
 	--out) OUT="$2"; shift ;;
 	--rounds) ROUNDS="$2"; shift ;;
 	--workers) WORKERS="$2"; shift ;;
-	-h|--help) sed -n '2,33p' "$0"; exit 0 ;;
+	--statements) STATEMENTS=1 ;;
+	-h|--help) sed -n '2,37p' "$0"; exit 0 ;;
 	*) echo "pg-scale: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -134,12 +139,14 @@ psql_q() { # DB SQL
 start_pg() { # LOADING
 	local extra=""
 	[ "$1" = 1 ] && extra="-c fsync=off -c synchronous_commit=off -c full_page_writes=off"
+	[ "$1" = 0 ] && [ "$STATEMENTS" = 1 ] &&
+		extra="-c shared_preload_libraries=pg_stat_statements -c pg_stat_statements.track=all"
 	as_pg "$PG_BIN/pg_ctl" -D "$PGDIR/data" -w -t 60 -l "$PGDIR/log" -o \
 		"-c listen_addresses=127.0.0.1 -p $PG_PORT -k $PGDIR $extra" \
 		start >>"$LOG" 2>&1 || { log "postgresql does not start"; tail -5 "$PGDIR/log" >&2; return 1; }
 	PG_STARTED=1
 	PG_MASTER=$(head -1 "$PGDIR/data/postmaster.pid")
-	log "postgresql on 127.0.0.1:$PG_PORT (pid $PG_MASTER)${extra:+, fsync off for loading}"
+	log "postgresql on 127.0.0.1:$PG_PORT (pid $PG_MASTER) $extra"
 }
 
 stop_pg() {
@@ -265,6 +272,11 @@ setup() {
 		cp -a "$WORK/blobs-pg1" "$WORK/blobs-pg2" || { log "copying pg1 failed"; exit 1; }
 	stop_pg
 	start_pg 0 || exit 1
+	if [ "$STATEMENTS" = 1 ]; then
+		psql_q pg1 "CREATE EXTENSION pg_stat_statements" &&
+			psql_q pg2 "CREATE EXTENSION pg_stat_statements" ||
+			{ log "no pg_stat_statements"; exit 1; }
+	fi
 	start_quire sqlite sqlite && start_quire pg1 pg1 &&
 		start_quire pg2 pg2a && start_quire pg2 pg2b || exit 1
 }
@@ -346,6 +358,7 @@ run_one() { # CONFIG CLIENTS ROUND
 	local q0 p0 m0 k0
 	: >"$WORK/run-$name.waits"
 	k0=$(pg_counters "$db")
+	[ "$STATEMENTS" = 1 ] && psql_q "$db" "SELECT pg_stat_statements_reset()" >/dev/null
 	if [ "$cfg" != sqlite ]; then
 		sample_waits "$db" "$WORK/run-$name.waits" &
 		SAMPLER_PID=$!
@@ -372,6 +385,12 @@ run_one() { # CONFIG CLIENTS ROUND
 		SAMPLER_PID=""
 	fi
 	k1=$(pg_counters "$db")
+	[ "$STATEMENTS" = 1 ] && [ "$cfg" != sqlite ] && psql_q "$db" "
+		SELECT calls || E'\t' || round(total_exec_time) || E'\t' ||
+			left(regexp_replace(query, '\s+', ' ', 'g'), 110)
+		FROM pg_stat_statements
+		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
+		ORDER BY calls DESC LIMIT 10" >"$WORK/run-$name.stmts"
 	# Cores used over the whole loadgen run (setup included), per party.
 	awk -v t0="$t0" -v t1="$t1" -v hz="$HZ" -v q0="$q0" -v q1="$q1" \
 		-v p0="$p0" -v p1="$p1" -v m0="$m0" -v m1="$m1" -v k0="$k0" \
@@ -428,6 +447,24 @@ errors_sum() { # CONFIG CLIENTS
 		f=$(field "$WORK/run-$1-$2-$r.out" "" failed)
 		echo "${e:-0} ${f:-0}"
 	done | awk '{ e += $1; f += $2 } END { printf "%d%s", e, f ? " (" f " clients failed)" : "" }'
+	# The first complaint, so a reader sees what kind of error it was.
+	local first
+	first=$(cat "$WORK"/run-"$1"-"$2"-*.err 2>/dev/null | grep -m1 '^loadgen: client' |
+		sed 's/^loadgen: client [0-9]* ([^)]*): //; s/|/\\|/g' | cut -c1-70)
+	[ -z "$first" ] || printf ': %s' "$first"
+}
+
+# What the front ends logged (log_level=warn): lines per front end and
+# the first two distinct messages, without their session ids.
+server_logs() {
+	local fe f n
+	for f in "$WORK"/fe-*/quire.log; do
+		fe=${f%/quire.log}
+		fe=${fe##*/fe-}
+		n=$(grep -c . "$f")
+		[ "$n" = 0 ] && continue
+		echo "- $fe: $n line(s), e.g. $(sed 's/\[[0-9a-f]*\] //; s/[0-9][0-9]*/N/g' "$f" | sort | uniq -c | sort -rn | head -2 | awk '{ $1 = $1 "x"; print }' | paste -sd ';' | sed 's/|/\\|/g')"
+	done
 }
 
 ratio() { # VALUE BASE
@@ -510,6 +547,26 @@ build_tables() {
 	done)
 }
 
+# The most frequent statements of the median runs, per IMAP command.
+statements() {
+	local c cfg r f ops
+	for c in $LOADS; do
+		for cfg in pg1 pg2; do
+			r=$(median_round "$cfg" "$c")
+			f="$WORK/run-$cfg-$c-$r"
+			[ -n "$r" ] && [ -s "$f.stmts" ] || continue
+			ops=$(field "$f.out" TOTAL ops)
+			echo
+			echo "$c clients, $(label "$cfg"), $ops IMAP commands:"
+			echo
+			echo "| calls per command | ms in all | statement |"
+			echo "|---|---|---|"
+			awk -F'\t' -v ops="$ops" '{ gsub(/\|/, "\\|", $3)
+				printf "| %.2f | %s | `%s` |\n", $1 / ops, $2, $3 }' "$f.stmts"
+		done
+	done
+}
+
 write_results() {
 	echo
 	echo "$TABLE"
@@ -531,7 +588,7 @@ write_results() {
 		echo
 		echo "- machine: $(nproc) cores ($cpu), $mem RAM, Linux $(uname -r); shared with other engineers' builds and tests while it ran (see \"others' load\" below), so the figures are noisy"
 		echo "- Quire $(git -C "$ROOT" describe --always --dirty 2>/dev/null), $([ "$WORKERS" = 0 ] && echo "$(nproc) workers per front end (the default)" || echo "$WORKERS workers per front end"), log_level=warn"
-		echo "- $("$PG_BIN/postgres" --version) with its default settings (fsync on, synchronous_commit on, shared_buffers 128 MB), TCP on 127.0.0.1; one cluster for both PostgreSQL configurations (databases pg1 and pg2)"
+		echo "- $("$PG_BIN/postgres" --version) with its default settings (fsync on, synchronous_commit on, shared_buffers 128 MB)$([ "$STATEMENTS" = 1 ] && echo ' plus pg_stat_statements'), TCP on 127.0.0.1; one cluster for both PostgreSQL configurations (databases pg1 and pg2)"
 		echo "- SQLite $(sqlite3 --version | cut -d' ' -f1) (WAL, synchronous=FULL), libpq $(pkg-config --modversion libpq), OpenSSL $(openssl version | awk '{print $2}'), loadgen $(git -C "$ROOT" log -1 --format=%h -- bench/loadgen 2>/dev/null)"
 		echo "- data: $MIX_USERS users x $MIX_N varied MIME messages (seed $SEED), loaded with fsync off, then measured with each store's normal durability; the two PostgreSQL configurations start from copies of one database"
 		echo "- load: \`loadgen --mode mixed\` (see README.md), ${DURATION} s per run, $ROUNDS round(s) per configuration, interleaved; SHA-512-crypt passwords"
@@ -566,6 +623,20 @@ write_results() {
 		echo
 		echo "$WAITS"
 		echo
+		local logs
+		logs=$(server_logs)
+		echo "Front-end logs (warnings and errors; measured runs and loading):"
+		echo
+		echo "${logs:-- none}"
+		echo
+		if [ "$STATEMENTS" = 1 ]; then
+			echo "## Statements"
+			echo
+			echo "With \`--statements\` (pg_stat_statements loaded): the statements"
+			echo "PostgreSQL ran most often during the median runs."
+			statements
+			echo
+		fi
 		if [ -n "$notes" ]; then
 			echo "$notes"
 		else
