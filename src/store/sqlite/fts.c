@@ -108,12 +108,13 @@ int store_fts_unindexed(struct store *s, int64_t mailbox_id, size_t max,
 }
 
 /* An FTS5 query for the literal text: one phrase (FTS5 strings are in
- * double quotes, a quote inside doubled), restricted to the body column. */
-static void fts_query(const char *text, size_t len, bool body_only,
+ * double quotes, a quote inside doubled), restricted to column unless it
+ * is NULL. */
+static void fts_query(const char *text, size_t len, const char *column,
 		      struct buf *out)
 {
-	if (body_only)
-		buf_append_str(out, "body : ");
+	if (column != NULL)
+		buf_printf(out, "%s : ", column);
 	buf_append_char(out, '"');
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == '"')
@@ -123,10 +124,10 @@ static void fts_query(const char *text, size_t len, bool body_only,
 	buf_append_char(out, '"');
 }
 
-int store_fts_candidates(struct store *s, int64_t mailbox_id,
-			 const char *text, size_t len, bool body_only,
-			 uint32_t **uids_r, size_t *count_r,
-			 const char **error_r)
+static int fts_candidates(struct store *s, int64_t mailbox_id,
+			  const char *text, size_t len, const char *column,
+			  uint32_t **uids_r, size_t *count_r,
+			  const char **error_r)
 {
 	struct buf query = BUF_INIT;
 	size_t n = 0, cap = 0;
@@ -140,7 +141,7 @@ int store_fts_candidates(struct store *s, int64_t mailbox_id,
 	if (ret == STORE_OK && st == NULL)
 		ret = STORE_ESERVERBUG;
 	if (st != NULL) {
-		fts_query(text, len, body_only, &query);
+		fts_query(text, len, column, &query);
 		sqlite3_bind_int64(st, 1, mailbox_id);
 		sqlite3_bind_text(st, 2, query.data, (int)query.len, SQLITE_STATIC);
 		int rc;
@@ -166,6 +167,25 @@ int store_fts_candidates(struct store *s, int64_t mailbox_id,
 	*count_r = n;
 	store_error_out(s, error_r);
 	return ret;
+}
+
+int store_fts_candidates(struct store *s, int64_t mailbox_id,
+			 const char *text, size_t len, bool body_only,
+			 uint32_t **uids_r, size_t *count_r,
+			 const char **error_r)
+{
+	return fts_candidates(s, mailbox_id, text, len,
+			      body_only ? "body" : NULL, uids_r, count_r,
+			      error_r);
+}
+
+int store_fts_header_candidates(struct store *s, int64_t mailbox_id,
+				const char *text, size_t len,
+				uint32_t **uids_r, size_t *count_r,
+				const char **error_r)
+{
+	return fts_candidates(s, mailbox_id, text, len, "header", uids_r,
+			      count_r, error_r);
 }
 
 static void column_append(sqlite3_stmt *st, int col, struct buf *out)
