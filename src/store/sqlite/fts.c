@@ -13,13 +13,17 @@
 static const char sql_fts_insert[] =
 	"INSERT OR REPLACE INTO fts(rowid, header, body) "
 	"SELECT id, ?2, ?3 FROM blobs WHERE id = ?1";
-/* fts_content is FTS5's own table of the documents' text; a rowid lookup
- * in it is a plain b-tree probe, cheaper than asking the FTS table. */
+/* fts_docsize is FTS5's own table of per-document token counts, with a
+ * row for every indexed document: a rowid probe in it is a plain b-tree
+ * lookup, cheaper than asking the FTS table, and its rows are a few bytes
+ * (those of fts_content hold the whole text, a page or more each), so a
+ * mailbox's probes touch few pages. SEARCH header keys run this every
+ * time. */
 static const char sql_fts_unindexed[] =
 	"SELECT DISTINCT m.blob_id, b.size FROM messages m "
 	"JOIN blobs b ON b.id = m.blob_id "
 	"WHERE m.mailbox_id = ?1 AND NOT EXISTS "
-	"(SELECT 1 FROM fts_content c WHERE c.id = m.blob_id) "
+	"(SELECT 1 FROM fts_docsize c WHERE c.id = m.blob_id) "
 	"ORDER BY m.blob_id LIMIT ?2";
 /* The subquery runs the full-text query once; as a join, SQLite's planner
  * would walk the mailbox and run MATCH once per message. */
