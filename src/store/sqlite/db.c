@@ -5,10 +5,12 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/sqlite/internal.h"
@@ -17,6 +19,77 @@
  * COPY) without failing the command; short enough that a stuck lock is
  * reported rather than hanging a session forever. */
 #define STORE_BUSY_TIMEOUT_MS 30000
+/* SQLite's default automatic checkpoint threshold (pages). */
+#define WAL_CHECKPOINT_FRAMES 1000
+
+/*
+ * Writers of this process queue here before BEGIN IMMEDIATE. SQLite's
+ * own wait for its write lock is a busy handler that sleeps 1, 2, 5, 10
+ * ... 100 ms between tries: with several worker threads writing, that
+ * turned a commit of a fraction of a millisecond into tens of
+ * milliseconds for the loser (and stalled every connection of its
+ * worker). A mutex hands the lock over as soon as it is free. Other
+ * processes (quire deliver, import) still meet the busy handler.
+ */
+static pthread_mutex_t write_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The wait for a lock held by another connection: short naps, so a
+ * commit that takes a fraction of a millisecond is not followed by the
+ * 1, 2, 5 ... 100 ms sleeps of sqlite3_busy_timeout's handler. Returns
+ * nonzero to try again, 0 to give up (SQLITE_BUSY) after about
+ * STORE_BUSY_TIMEOUT_MS.
+ */
+static int busy_wait(void *ctx, int tries)
+{
+	(void)ctx;
+	/* 200 us naps for the first 10 ms, then 2 ms ones. */
+	long waited_us = tries < 50 ? tries * 200L : 10000L + (tries - 50) * 2000L;
+	if (waited_us >= STORE_BUSY_TIMEOUT_MS * 1000L)
+		return 0;
+	struct timespec nap = { 0, tries < 50 ? 200000L : 2000000L };
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
+static void end_relaxed(struct store *s)
+{
+	if (s->relaxed) {
+		s->relaxed = false;
+		sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	}
+}
+
+/* Counts the frames in the WAL after each commit. Registering it also
+ * turns off SQLite's automatic checkpoint, which would run inside the
+ * committing call, while this process's writer mutex is held. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	struct store *s = ctx;
+	s->wal_frames = frames;
+	return SQLITE_OK;
+}
+
+/* The automatic checkpoint's work, after the writer mutex is released: a
+ * passive checkpoint copies what no reader needs into the database and
+ * never waits for a lock. */
+static void checkpoint_if_due(struct store *s)
+{
+	if (s->wal_frames < WAL_CHECKPOINT_FRAMES)
+		return;
+	s->wal_frames = 0;
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+static void write_unlock(struct store *s)
+{
+	if (s->write_locked) {
+		s->write_locked = false;
+		pthread_mutex_unlock(&write_mutex);
+	}
+}
 
 const char *store_error_code(int error)
 {
@@ -123,13 +196,30 @@ static int exec_sql(struct store *s, const char *sql, const char *what)
 int store_tx_write(struct store *s)
 {
 	assert(!s->in_tx);
+	assert(!s->write_locked);
+	pthread_mutex_lock(&write_mutex);
+	s->write_locked = true;
 	/* IMMEDIATE takes the write lock now, waiting up to busy_timeout:
 	 * UIDs are read and bumped under it, so two writers (threads or
 	 * processes) can never hand out the same UID. */
 	int ret = exec_sql(s, "BEGIN IMMEDIATE", "begin");
 	if (ret == STORE_OK)
 		s->in_tx = true;
+	else
+		write_unlock(s);
 	store_rights_forget(s);
+	return ret;
+}
+
+int store_tx_write_relaxed(struct store *s)
+{
+	/* Set outside the transaction, and back to FULL when it ends
+	 * (store_tx_commit, store_tx_rollback). */
+	sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	s->relaxed = true;
+	int ret = store_tx_write(s);
+	if (ret != STORE_OK)
+		end_relaxed(s);
 	return ret;
 }
 
@@ -161,8 +251,11 @@ int store_tx_commit(struct store *s)
 		return ret;
 	}
 	s->in_tx = false;
+	end_relaxed(s);
 	if (s->dead_count > 0)
 		store_blob_unlink_dead(s);
+	write_unlock(s);
+	checkpoint_if_due(s);
 	for (size_t i = 0; i < s->changed_count; i++)
 		store_notify_changed(s, s->changed[i]);
 	forget_pending(s);
@@ -174,6 +267,8 @@ void store_tx_rollback(struct store *s)
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = false;
+	end_relaxed(s);
+	write_unlock(s);
 	forget_pending(s);
 }
 
@@ -233,7 +328,8 @@ static int open_db(struct store *s, char **error_r)
 		return STORE_EUNAVAILABLE;
 	}
 	buf_free(&path);
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(s->db, busy_wait, NULL);
+	sqlite3_wal_hook(s->db, wal_hook, s);
 	sqlite3_extended_result_codes(s->db, 1);
 	/* WAL: readers never block the writer; synchronous=FULL makes every
 	 * commit durable before COMMIT returns (the APPEND OK promise). */
@@ -241,7 +337,8 @@ static int open_db(struct store *s, char **error_r)
 		"PRAGMA journal_mode=WAL;"
 		"PRAGMA synchronous=FULL;"
 		"PRAGMA foreign_keys=ON;"
-		"PRAGMA temp_store=MEMORY;";
+		"PRAGMA temp_store=MEMORY;"
+		"PRAGMA mmap_size=268435456;";
 	char *msg = NULL;
 	if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
 		struct buf e = BUF_INIT;
