@@ -52,15 +52,8 @@ static int busy_wait(void *ctx, int tries)
 	return 1;
 }
 
-static void end_relaxed(struct store *s)
-{
-	if (s->relaxed) {
-		s->relaxed = false;
-		sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
-	}
-}
-
-/* Counts the frames in the WAL after each commit. Registering it also
+/* Called after each commit that wrote to the WAL: notes that a durable
+ * commit has something to sync, and the WAL's size. Registering it also
  * turns off SQLite's automatic checkpoint, which would run inside the
  * committing call, while this process's writer mutex is held. */
 static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
@@ -69,6 +62,7 @@ static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
 	(void)name;
 	struct store *s = ctx;
 	s->wal_frames = frames;
+	s->wal_written = true;
 	return SQLITE_OK;
 }
 
@@ -193,34 +187,71 @@ static int exec_sql(struct store *s, const char *sql, const char *what)
 	return store_exec_stmt(s, st, what);
 }
 
+/*
+ * Durable commits do not fsync under the writer mutex. In WAL mode every
+ * write transaction commits with synchronous=NORMAL (the frames are
+ * written, not synced), the mutex goes to the next writer, and then a
+ * durable one fdatasyncs the WAL itself before it returns: that syncs
+ * its frames and every earlier one, so what the caller acknowledges is
+ * on disk exactly as with synchronous=FULL. Writers that commit
+ * together overlap their fsyncs instead of queueing behind each other's
+ * (group commit). Frames a checkpoint copied meanwhile were synced by it
+ * first (SQLite syncs the WAL before a checkpoint, the database after).
+ */
+static void begin_nosync(struct store *s)
+{
+	if (s->wal_mode)
+		sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+}
+
+static void end_nosync(struct store *s)
+{
+	if (s->wal_mode)
+		sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+}
+
+/* fdatasync of the WAL; the file stays while this handle is open
+ * (SQLite deletes it only when the last connection closes). */
+static int sync_wal(struct store *s)
+{
+	if (s->wal_fd < 0)
+		s->wal_fd = openat(s->data_dir_fd, "quire.db-wal",
+				   O_RDONLY | O_CLOEXEC);
+	if (s->wal_fd < 0 || fdatasync(s->wal_fd) < 0)
+		return store_fail(s, STORE_EUNAVAILABLE, "sync quire.db-wal: %s",
+				  strerror(errno));
+	return STORE_OK;
+}
+
 int store_tx_write(struct store *s)
 {
 	assert(!s->in_tx);
 	assert(!s->write_locked);
+	begin_nosync(s);
 	pthread_mutex_lock(&write_mutex);
 	s->write_locked = true;
+	s->wal_written = false;
 	/* IMMEDIATE takes the write lock now, waiting up to busy_timeout:
 	 * UIDs are read and bumped under it, so two writers (threads or
 	 * processes) can never hand out the same UID. */
 	int ret = exec_sql(s, "BEGIN IMMEDIATE", "begin");
-	if (ret == STORE_OK)
+	if (ret == STORE_OK) {
 		s->in_tx = true;
-	else
+	} else {
 		write_unlock(s);
+		end_nosync(s);
+		s->relaxed = false;
+	}
 	store_rights_forget(s);
 	return ret;
 }
 
 int store_tx_write_relaxed(struct store *s)
 {
-	/* Set outside the transaction, and back to FULL when it ends
-	 * (store_tx_commit, store_tx_rollback). */
-	sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+	/* Commits without syncing, like every write (see begin_nosync);
+	 * only the fdatasync after it is left out. */
 	s->relaxed = true;
-	int ret = store_tx_write(s);
-	if (ret != STORE_OK)
-		end_relaxed(s);
-	return ret;
+	return store_tx_write(s);
 }
 
 int store_tx_read(struct store *s)
@@ -251,10 +282,27 @@ int store_tx_commit(struct store *s)
 		return ret;
 	}
 	s->in_tx = false;
-	end_relaxed(s);
-	if (s->dead_count > 0)
+	bool was_write = s->write_locked;
+	bool need_sync = was_write && s->wal_mode && !s->relaxed &&
+			 s->wal_written;
+	s->relaxed = false;
+	if (was_write) {
+		write_unlock(s);
+		end_nosync(s);
+	}
+	if (need_sync && (ret = sync_wal(s)) != STORE_OK) {
+		/* Committed but not known to be on disk: the caller must not
+		 * acknowledge it, nor may its blob files go. */
+		forget_pending(s);
+		return ret;
+	}
+	if (s->dead_count > 0) {
+		/* Only once the commit that dropped them is durable: a power
+		 * failure must not bring back rows without their files. */
+		pthread_mutex_lock(&write_mutex);
 		store_blob_unlink_dead(s);
-	write_unlock(s);
+		pthread_mutex_unlock(&write_mutex);
+	}
 	checkpoint_if_due(s);
 	for (size_t i = 0; i < s->changed_count; i++)
 		store_notify_changed(s, s->changed[i]);
@@ -267,8 +315,11 @@ void store_tx_rollback(struct store *s)
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = false;
-	end_relaxed(s);
-	write_unlock(s);
+	s->relaxed = false;
+	if (s->write_locked) {
+		write_unlock(s);
+		end_nosync(s);
+	}
 	forget_pending(s);
 }
 
@@ -303,6 +354,16 @@ static int mkdir_p(const char *path)
 	}
 	buf_free(&b);
 	return ret;
+}
+
+/* Row callback of PRAGMA journal_mode: some filesystems cannot do WAL,
+ * and then every commit keeps synchronous=FULL (see begin_nosync). */
+static int journal_mode_is_wal(void *ctx, int cols, char **values, char **names)
+{
+	(void)names;
+	bool *wal = ctx;
+	*wal = cols == 1 && values[0] != NULL && strcmp(values[0], "wal") == 0;
+	return 0;
 }
 
 static int open_db(struct store *s, char **error_r)
@@ -340,7 +401,11 @@ static int open_db(struct store *s, char **error_r)
 		"PRAGMA temp_store=MEMORY;"
 		"PRAGMA mmap_size=268435456;";
 	char *msg = NULL;
-	if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+	int rc = sqlite3_exec(s->db, pragmas, NULL, NULL, &msg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode", journal_mode_is_wal,
+				  &s->wal_mode, &msg);
+	if (rc != SQLITE_OK) {
 		struct buf e = BUF_INIT;
 		buf_printf(&e, "configure database: %s", msg ? msg : "?");
 		sqlite3_free(msg);
@@ -359,6 +424,7 @@ int store_open(const char *data_dir, struct store **store_r, char **error_r)
 	s->data_dir = xstrdup(data_dir);
 	s->data_dir_fd = -1;
 	s->notify_fd = -1;
+	s->wal_fd = -1;
 	*store_r = NULL;
 	*error_r = NULL;
 	if (mkdir_p(data_dir) < 0) {
@@ -406,6 +472,8 @@ void store_close(struct store **store)
 		close(s->data_dir_fd);
 	if (s->notify_fd >= 0)
 		close(s->notify_fd);
+	if (s->wal_fd >= 0)
+		close(s->wal_fd);
 	free(s->stmts);
 	free(s->changed);
 	free(s->rights_cache);

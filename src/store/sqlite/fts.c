@@ -39,8 +39,7 @@ int store_fts_index(struct store *s, const struct store_fts_doc *docs,
 	/* Like the parse cache, the index is derived data: a crash that
 	 * loses it costs a later catch-up (store_fts_unindexed), never mail,
 	 * so its commit does not wait for an fsync of its own. */
-	sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-	int ret = store_tx_write(s);
+	int ret = store_tx_write_relaxed(s);
 	for (size_t i = 0; ret == STORE_OK && i < count; i++) {
 		sqlite3_stmt *st = store_stmt(s, sql_fts_insert);
 		if (st == NULL) {
@@ -58,7 +57,6 @@ int store_fts_index(struct store *s, const struct store_fts_doc *docs,
 		ret = store_tx_commit(s);
 	else
 		store_tx_rollback(s);
-	sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
 	store_error_out(s, error_r);
 	return ret;
 }

@@ -41,6 +41,10 @@ struct store {
 	bool write_locked;          /* holds the process's writer mutex (db.c) */
 	bool relaxed;               /* the open write commits without fsync */
 	int wal_frames;             /* WAL size after the last commit */
+	bool wal_mode;              /* journal_mode is WAL (db.c) */
+	int wal_fd;                 /* quire.db-wal for durable commits, or -1 */
+	bool wal_written;           /* the open write transaction's commit
+				       wrote frames (wal_hook) */
 	int notify_fd;              /* datagram socket, -1 until first use */
 	/* acting user (store_set_actor), 0 = system; its name, read lazily */
 	int64_t actor;
