@@ -42,7 +42,6 @@ struct store {
 	bool relaxed;               /* the open write commits without fsync */
 	int wal_frames;             /* WAL size after the last commit */
 	bool wal_mode;              /* journal_mode is WAL (db.c) */
-	int wal_fd;                 /* quire.db-wal for durable commits, or -1 */
 	bool wal_written;           /* the open write transaction's commit
 				       wrote frames (wal_hook) */
 	int notify_fd;              /* datagram socket, -1 until first use */
