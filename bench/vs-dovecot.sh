@@ -19,7 +19,7 @@
 # SHA-512-crypt by default: with yescrypt (Quire's default for new
 # accounts) each login costs ~25 ms of CPU, and 10,000 idle connections to
 # Dovecot alone would take more than 8 minutes to log in. Quire gets the
-# hash written into its users table, as an imported account would be.
+# hash with `quire user add --hash`, as an imported account would.
 #
 # A workload a server cannot run yet is reported as "n/a (error: ...)".
 set -u
@@ -288,23 +288,11 @@ start_quire() {
 	QUIRE_TLS_PORT=$(free_port)
 	QUIRE_OPTS=(-o data_dir="$d/data")
 	local u
+	# The same hash as Dovecot's accounts (see the top of the script).
 	for u in "${USERS[@]}"; do
-		printf '%s\n' "$PASSWORD" | "$QUIRE" user add "$u" --password-stdin \
-			"${QUIRE_OPTS[@]}" >>"$LOG" 2>&1 ||
+		"$QUIRE" user add "$u" --hash "$HASH" "${QUIRE_OPTS[@]}" >>"$LOG" 2>&1 ||
 			{ QUIRE_WHY="user add failed"; log "quire: user add $u failed"; return 1; }
 	done
-	# The same hash as Dovecot's accounts (see the top of the script).
-	python3 - "$d/data/quire.db" "$HASH" "${USERS[@]}" <<'PY' >>"$LOG" 2>&1 ||
-import sqlite3, sys
-db = sqlite3.connect(sys.argv[1])
-for u in sys.argv[3:]:
-    n = db.execute("UPDATE users SET password_hash = ? WHERE name = ?",
-                   (sys.argv[2], u)).rowcount
-    if n != 1:
-        sys.exit("no user " + u)
-db.commit()
-PY
-		{ QUIRE_WHY="cannot set password hashes"; log "quire: setting hashes failed"; return 1; }
 	run_quire "${1:-}"
 }
 

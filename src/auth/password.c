@@ -72,3 +72,33 @@ bool password_verify(const char *password, const char *hash)
 	crypt_data_free(data);
 	return ok;
 }
+
+bool password_hash_acceptable(const char *hash)
+{
+	size_t len = hash != NULL ? strlen(hash) : 0;
+	if (len == 0 || len >= CRYPT_OUTPUT_SIZE || hash[0] != '$')
+		return false;
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)hash[i];
+		if (c <= ' ' || c >= 0x7f || c == ':')
+			return false;
+	}
+	/* "Legacy" covers SHA-256-crypt and MD5-crypt, which imported
+	   accounts may carry and password_verify accepts; DES, the other
+	   legacy scheme, has no '$'. */
+	int check = crypt_checksalt(hash);
+	if (check != CRYPT_SALT_OK && check != CRYPT_SALT_METHOD_LEGACY)
+		return false;
+	/* A complete hash reproduces itself in length and setting when used
+	   as the setting; a bare setting ("$6$salt$") gets a hash appended. */
+	struct crypt_data *data = crypt_data_new();
+	const char *computed = crypt_rn("", hash, data, sizeof(*data));
+	const char *last = strrchr(hash, '$');
+	size_t setting_len = (size_t)(last - hash) + 1;
+	bool ok = computed != NULL && computed[0] == '$' &&
+		  strlen(computed) == len &&
+		  strncmp(computed, hash, setting_len) == 0 &&
+		  last[1] != '\0';
+	crypt_data_free(data);
+	return ok;
+}

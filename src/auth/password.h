@@ -24,6 +24,12 @@ int password_hash(const char *password, char **hash_r);
    "!"). The final comparison is constant-time. */
 bool password_verify(const char *password, const char *hash);
 
+/* Whether hash is a complete crypt(3) string (not just a setting) of a
+   '$'-prefixed scheme libxcrypt has enabled, made of printable characters
+   without ':' or spaces: what `quire user add --hash` accepts from an
+   administrator. */
+bool password_hash_acceptable(const char *hash);
+
 /* A valid yescrypt hash of a random password nobody knows, with the same
    cost as password_hash() produces. Verifying against it spends the same
    time as a real verification: used for unknown users so response time does

@@ -14,15 +14,17 @@
 
 static void user_usage(FILE *out)
 {
-	fputs("usage: quire user add NAME [--password-stdin] [-c FILE] [-o key=value]...\n"
-	      "       quire user passwd NAME [--password-stdin] ...\n"
+	fputs("usage: quire user add NAME [--password-stdin | --hash HASH] [-c FILE] [-o key=value]...\n"
+	      "       quire user passwd NAME [--password-stdin | --hash HASH] ...\n"
 	      "       quire user del NAME ...\n"
 	      "       quire user list ...\n\n"
 	      "add creates the account with INBOX, Drafts, Sent, Trash, Junk and\n"
 	      "Archive. The password is read from the first line of standard input\n"
 	      "with --password-stdin, else prompted for on the terminal (twice).\n"
 	      "Passwords are stored as yescrypt crypt(3) strings plus SCRAM-SHA-256\n"
-	      "keys, never in clear.\n", out);
+	      "keys, never in clear. --hash stores a ready-made crypt(3) string\n"
+	      "instead (e.g. '$y$...' or '$6$...', as from another server); such an\n"
+	      "account has no SCRAM keys, so it logs in with LOGIN/PLAIN only.\n", out);
 	cli_print_common_help(out);
 }
 
@@ -94,7 +96,10 @@ static int make_credentials(const char *password, char **hash_r,
 	return 0;
 }
 
-static int user_set(struct store *st, const char *name, bool add, bool from_stdin)
+/* Sets the account's credentials from a password (given_hash NULL) or
+ * from a ready-made crypt(3) string. */
+static int user_set(struct store *st, const char *name, bool add, bool from_stdin,
+		    const char *given_hash)
 {
 	char password[PASSWORD_MAX + 2];
 	char *hash = NULL;
@@ -102,22 +107,33 @@ static int user_set(struct store *st, const char *name, bool add, bool from_stdi
 	struct store_scram scram;
 	const char *error = "";
 	int ret = CLI_EX_SOFTWARE;
+	int made = 1;
 
+	memset(&creds, 0, sizeof(creds));
 	const char *reason;
 	if (!store_user_name_valid(name, &reason)) {
 		fprintf(stderr, "quire: invalid user name '%s': %s\n", name, reason);
 		return CLI_EX_USAGE;
 	}
-	if (get_password(from_stdin, password, sizeof(password)) < 0 ||
-	    password[0] == '\0') {
-		fprintf(stderr, "quire: no password given (or longer than %d bytes)\n",
-			PASSWORD_MAX);
-		return CLI_EX_USAGE;
+	if (given_hash != NULL) {
+		if (!password_hash_acceptable(given_hash)) {
+			fprintf(stderr, "quire: --hash: not a complete crypt(3) hash "
+				"of a supported scheme\n");
+			return CLI_EX_USAGE;
+		}
+		hash = xstrdup(given_hash);
+	} else {
+		if (get_password(from_stdin, password, sizeof(password)) < 0 ||
+		    password[0] == '\0') {
+			fprintf(stderr, "quire: no password given (or longer than %d bytes)\n",
+				PASSWORD_MAX);
+			return CLI_EX_USAGE;
+		}
+		made = make_credentials(password, &hash, &creds, &scram);
+		explicit_bzero(password, sizeof(password));
+		if (made < 0)
+			return CLI_EX_SOFTWARE;
 	}
-	int made = make_credentials(password, &hash, &creds, &scram);
-	explicit_bzero(password, sizeof(password));
-	if (made < 0)
-		return CLI_EX_SOFTWARE;
 	const struct store_scram *scram_ptr = made == 0 ? &scram : NULL;
 	int r = add ? store_user_add(st, name, hash, scram_ptr, NULL, &error)
 		    : store_user_set_password(st, name, hash, scram_ptr, &error);
@@ -164,14 +180,20 @@ static int user_run(struct cli_args *args)
 	const char *verb = args->rest_count > 0 ? args->rest[0] : "";
 	const char *name = args->rest_count > 1 ? args->rest[1] : NULL;
 	bool from_stdin = false;
+	const char *hash = NULL;
 	int extra = 0;
 	for (int i = 2; i < args->rest_count; i++) {
 		if (strcmp(args->rest[i], "--password-stdin") == 0)
 			from_stdin = true;
+		else if (strcmp(args->rest[i], "--hash") == 0 && i + 1 < args->rest_count)
+			hash = args->rest[++i];
 		else
 			extra++;
 	}
 	bool list = strcmp(verb, "list") == 0;
+	bool set = strcmp(verb, "add") == 0 || strcmp(verb, "passwd") == 0;
+	if (hash != NULL && (from_stdin || !set))
+		extra++;
 	if (extra > 0 || (list ? name != NULL : name == NULL) ||
 	    (!list && strcmp(verb, "add") != 0 && strcmp(verb, "passwd") != 0 &&
 	     strcmp(verb, "del") != 0)) {
@@ -193,7 +215,7 @@ static int user_run(struct cli_args *args)
 	else if (strcmp(verb, "del") == 0)
 		ret = user_delete(st, name);
 	else
-		ret = user_set(st, name, strcmp(verb, "add") == 0, from_stdin);
+		ret = user_set(st, name, strcmp(verb, "add") == 0, from_stdin, hash);
 	store_close(&st);
 	return ret;
 }

@@ -200,7 +200,7 @@ static const struct setting settings[] = {
 	{ NULL, "log_level", SETTING_LOG_LEVEL, OFF(log_level), "info", 0, 0,
 	  NULL, "least severe level logged" },
 	{ NULL, "workers", SETTING_UNSIGNED, OFF(workers), "0", 0, 1024, NULL,
-	  "worker threads (0 = one per CPU core)" },
+	  "worker threads (0 = four per CPU core)" },
 	{ NULL, "plaintext_auth", SETTING_PLAINTEXT_AUTH, OFF(plaintext_auth),
 	  "loopback", 0, 0, NULL,
 	  "where LOGIN and plaintext SASL are allowed without TLS" },
@@ -745,5 +745,5 @@ unsigned config_worker_count(const struct config *cfg)
 	if (cfg->workers > 0)
 		return cfg->workers;
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n > 0 ? (unsigned)n : 1;
+	return n > 0 ? (unsigned)n * 4 : 4;
 }

@@ -102,7 +102,7 @@ void config_write_sample(FILE *out);
 /* Writes the list of keys with one-line help, for --help. */
 void config_write_help(FILE *out);
 
-/* Number of worker threads to start: workers, or the number of cores. */
+/* Number of worker threads to start: workers, or four per core. */
 unsigned config_worker_count(const struct config *cfg);
 
 /*

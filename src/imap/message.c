@@ -1,5 +1,6 @@
 #include "imap/message.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
@@ -9,8 +10,32 @@
 #include "core/log.h"
 #include "imap/search-text.h"
 #include "mail/cache.h"
+#include "mail/header.h"
 #include "mail/mime.h"
 #include "store/store.h"
+
+/* Messages up to this size are read into the heap: for a small message
+ * open + pread is far cheaper than mmap + munmap, whose unmapping
+ * flushes the TLB of every core running one of our threads. Larger ones
+ * are mapped, so a 50 MB attachment never sits in the heap. */
+#define MESSAGE_READ_MAX (256 * 1024)
+/* First read of a header: most header blocks fit. */
+#define HEADER_READ_CHUNK 4096
+
+/* Reads [offset, offset + len) of fd into dst; false on error or EOF. */
+static bool read_exact(int fd, char *dst, size_t len, off_t offset)
+{
+	size_t done = 0;
+	while (done < len) {
+		ssize_t n = pread(fd, dst + done, len - done, offset + (off_t)done);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return false;
+		done += (size_t)n;
+	}
+	return true;
+}
 
 static int message_map(struct store *st, struct message *msg, const char **error_r)
 {
@@ -25,6 +50,19 @@ static int message_map(struct store *st, struct message *msg, const char **error
 		msg->data = "";
 		return STORE_OK;
 	}
+	if (size <= MESSAGE_READ_MAX) {
+		char *heap = xmalloc((size_t)size);
+		bool ok = read_exact(fd, heap, (size_t)size, 0);
+		close(fd);
+		if (!ok) {
+			free(heap);
+			*error_r = "cannot read message file";
+			return STORE_EUNAVAILABLE;
+		}
+		msg->heap_ = heap;
+		msg->data = heap;
+		return STORE_OK;
+	}
 	void *map = mmap(NULL, (size_t)size, PROT_READ, MAP_SHARED, fd, 0);
 	close(fd);
 	if (map == MAP_FAILED) {
@@ -33,6 +71,43 @@ static int message_map(struct store *st, struct message *msg, const char **error
 	}
 	msg->map_ = map;
 	msg->data = map;
+	return STORE_OK;
+}
+
+int message_load_header(struct store *st, int64_t blob_id, struct buf *out,
+			const char **error_r)
+{
+	int fd;
+	uint64_t size;
+	int r = store_blob_open(st, blob_id, &fd, &size, error_r);
+	if (r != STORE_OK)
+		return r;
+	buf_reset(out);
+	/* Chunks double, so a huge header costs a few reads; the block ends
+	 * at the first empty line, or is the whole message without one. */
+	size_t want = HEADER_READ_CHUNK;
+	for (;;) {
+		if (want > size)
+			want = (size_t)size;
+		size_t have = out->len;
+		buf_reserve(out, want - have);
+		if (!read_exact(fd, out->data + have, want - have, (off_t)have)) {
+			close(fd);
+			buf_reset(out);
+			*error_r = "cannot read message file";
+			return STORE_EUNAVAILABLE;
+		}
+		out->len = want;
+		size_t block = mail_header_block_size(out->data, out->len);
+		/* A block ending exactly at the end of what was read may
+		 * continue (a CR whose LF is not read yet). */
+		if (block < out->len || want == size) {
+			out->len = block;
+			break;
+		}
+		want *= 2;
+	}
+	close(fd);
 	return STORE_OK;
 }
 
@@ -85,6 +160,7 @@ void message_release(struct message *msg)
 {
 	if (msg->map_ != NULL)
 		munmap(msg->map_, msg->size);
+	free(msg->heap_);
 	mail_tree_free(&msg->tree);
 	memset(msg, 0, sizeof(*msg));
 }

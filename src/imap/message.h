@@ -4,13 +4,15 @@
  * One stored message as FETCH and SEARCH need it: the parsed MIME tree
  * (from the store's parse cache, so FETCH never re-parses) and, only when
  * a command needs the bytes, the body mapped read-only from its blob file.
- * Mapping instead of reading keeps a 50 MB attachment out of the heap; the
- * writer sends it from the mapping in chunks.
+ * Small messages are read into the heap; large ones are mapped, which
+ * keeps a 50 MB attachment out of the heap; the writer sends either in
+ * chunks.
  */
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
+struct buf;
 struct mail_tree;
 struct store;
 
@@ -19,7 +21,8 @@ struct message {
 	const char *data;	/* NULL until mapped */
 	size_t size;
 	struct mail_tree *tree;	/* NULL until loaded */
-	void *map_;		/* private */
+	void *map_;		/* private: a mapping of a large message */
+	char *heap_;		/* private: a small message read in */
 };
 
 /*
@@ -32,6 +35,15 @@ int message_load(struct store *st, int64_t blob_id, uint64_t size,
 		 bool need_tree, bool need_body, struct message *msg,
 		 const char **error_r);
 void message_release(struct message *msg);
+
+/*
+ * Reads only the header block of a blob (through the empty line that ends
+ * it, or the whole message when there is none) into out, replacing its
+ * contents: what header SEARCH keys need, without reading the body.
+ * Returns 0, or a store error with *error_r.
+ */
+int message_load_header(struct store *st, int64_t blob_id, struct buf *out,
+			const char **error_r);
 
 /*
  * Parses a message just stored and caches its tree, so the first FETCH

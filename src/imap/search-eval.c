@@ -3,11 +3,12 @@
  *
  * Each message is read only as far as the keys need (enum search_cost):
  * flags, UIDs and sequence numbers come from the view; size and
- * INTERNALDATE from one store query for the whole mailbox; header keys map
- * the blob and read only its header; BODY/TEXT read the decoded text from
- * the full-text index, whose trigram query first narrows the messages to
- * candidates. Every candidate is verified against the same text a full
- * scan reads, so the index changes speed, never results.
+ * INTERNALDATE from one store query for the whole mailbox; header keys
+ * read only the header block of the blob; BODY/TEXT read the decoded text
+ * from the full-text index. The index's trigram queries first narrow the
+ * messages to candidates (for header keys: the header column, plus every
+ * message not indexed yet). Every candidate is verified against the same
+ * text a full scan reads, so the index changes speed, never results.
  */
 #include "imap/search-program.h"
 
@@ -30,6 +31,9 @@
 
 /* Trigram queries need three characters; shorter strings scan. */
 #define FTS_MIN_CHARS 3
+/* Past this many messages missing from the index, header keys read every
+ * header rather than carry a long list. */
+#define UNINDEXED_MAX 1000
 
 struct eval_ctx {
 	struct session *session;
@@ -38,6 +42,11 @@ struct eval_ctx {
 	const struct searchres *saved;
 	uint32_t max_uid;
 	bool fts_ready;		/* the mailbox is fully indexed */
+	/* Header candidates need to know which messages the index lacks:
+	 * their blob ids, ascending (valid when header_fts). */
+	bool header_fts;
+	int64_t *unindexed;
+	size_t unindexed_count;
 
 	struct store_message_list records;
 	size_t record_pos;
@@ -48,7 +57,9 @@ struct eval_ctx {
 	const struct store_message *record;
 	struct message msg;
 	bool msg_mapped, msg_failed;
+	const char *hdr;	/* the header block, NULL until read */
 	size_t header_len;
+	struct buf header_buf;	/* hdr when only the header was read */
 	bool sent_done;
 	bool sent_valid;
 	time_t sent_day;
@@ -66,6 +77,8 @@ static void message_reset(struct eval_ctx *ctx)
 		message_release(&ctx->msg);
 	ctx->msg_mapped = false;
 	ctx->msg_failed = false;
+	ctx->hdr = NULL;
+	buf_reset(&ctx->header_buf);
 	ctx->sent_done = false;
 	ctx->text_done = false;
 	buf_reset(&ctx->text_header);
@@ -92,8 +105,73 @@ static bool message_need(struct eval_ctx *ctx, bool need_tree)
 		return false;
 	}
 	ctx->msg_mapped = true;
+	ctx->hdr = ctx->msg.data;
 	ctx->header_len = mail_header_block_size(ctx->msg.data, ctx->msg.size);
 	return true;
+}
+
+/* Reads the header block (from the mapped message when there is one).
+ * False when the message cannot be read; it then matches no header key. */
+static bool header_need(struct eval_ctx *ctx)
+{
+	const char *error;
+	if (ctx->hdr != NULL)
+		return true;
+	if (ctx->msg_failed || ctx->record == NULL)
+		return false;
+	if (ctx->msg_mapped) {
+		ctx->hdr = ctx->msg.data;
+		ctx->header_len = mail_header_block_size(ctx->msg.data, ctx->msg.size);
+		return true;
+	}
+	if (message_load_header(ctx->st, ctx->record->blob_id, &ctx->header_buf,
+				&error) != STORE_OK) {
+		log_warn(session_id(ctx->session), "SEARCH of uid %u: %s",
+			 ctx->vm->uid, error);
+		ctx->msg_failed = true;
+		return false;
+	}
+	ctx->hdr = ctx->header_buf.data == NULL ? "" : ctx->header_buf.data;
+	ctx->header_len = ctx->header_buf.len;
+	return true;
+}
+
+static bool uid_in(const uint32_t *uids, size_t count, uint32_t uid)
+{
+	size_t lo = 0, hi = count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (uids[mid] < uid)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < count && uids[lo] == uid;
+}
+
+static bool blob_in(const int64_t *ids, size_t count, int64_t id)
+{
+	size_t lo = 0, hi = count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (ids[mid] < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < count && ids[lo] == id;
+}
+
+/* Whether a header key may match: the index's header text holds the
+ * decoded value of every field of the top-level header, so a message it
+ * has indexed can only match when it is a candidate; one it has not
+ * indexed yet always has to be read. */
+static bool header_candidate(const struct eval_ctx *ctx,
+			     const struct search_node *node)
+{
+	return uid_in(node->candidates, node->candidate_count, ctx->vm->uid) ||
+	       (ctx->record != NULL &&
+		blob_in(ctx->unindexed, ctx->unindexed_count, ctx->record->blob_id));
 }
 
 /* RFC 3501 6.4.4 HEADER: "contains the specified string in the text of
@@ -103,9 +181,11 @@ static bool match_header(struct eval_ctx *ctx, const struct search_node *node)
 {
 	struct mail_header_iter it;
 	struct mail_header_field f;
-	if (!message_need(ctx, false))
+	if (node->has_candidates && !header_candidate(ctx, node))
 		return false;
-	mail_header_iter_init(&it, ctx->msg.data, ctx->header_len);
+	if (!header_need(ctx))
+		return false;
+	mail_header_iter_init(&it, ctx->hdr, ctx->header_len);
 	while (mail_header_iter_next(&it, &f)) {
 		if (!f.has_colon || !mail_header_name_is(&f, node->name))
 			continue;
@@ -141,8 +221,8 @@ static bool sent_day(struct eval_ctx *ctx, time_t *day_r)
 		struct mail_header_field f;
 		ctx->sent_done = true;
 		ctx->sent_valid = false;
-		if (message_need(ctx, false) &&
-		    mail_header_find(ctx->msg.data, ctx->header_len, "Date", &f)) {
+		if (header_need(ctx) &&
+		    mail_header_find(ctx->hdr, ctx->header_len, "Date", &f)) {
 			time_t t;
 			int tz;
 			if (imapdate_parse_rfc5322(f.value, f.value_len, &t, &tz) == 0) {
@@ -179,19 +259,6 @@ static bool need_text(struct eval_ctx *ctx)
 			    &ctx->text_header, &ctx->text_body);
 	ctx->text_done = true;
 	return true;
-}
-
-static bool uid_in(const uint32_t *uids, size_t count, uint32_t uid)
-{
-	size_t lo = 0, hi = count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (uids[mid] < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < count && uids[lo] == uid;
 }
 
 static bool match_text(struct eval_ctx *ctx, const struct search_node *node)
@@ -335,23 +402,50 @@ static size_t utf8_chars(const char *s, size_t len)
 	return n;
 }
 
-/* Asks the index for the candidates of every BODY/TEXT key it can answer.
- * A failing index only means scanning. */
+/* Whether the index can narrow a key: its trigrams need three
+ * characters, and its text has no NULs (they became spaces). */
+static bool fts_usable(const struct search_node *node)
+{
+	return utf8_chars(node->str, node->str_len) >= FTS_MIN_CHARS &&
+	       memchr(node->str, '\0', node->str_len) == NULL;
+}
+
+static bool has_header_key(const struct search_node *node)
+{
+	if (node->op == SEARCH_OP_HEADER && fts_usable(node))
+		return true;
+	for (size_t i = 0; i < node->child_count; i++) {
+		if (has_header_key(&node->children[i]))
+			return true;
+	}
+	return false;
+}
+
+/* Asks the index for the candidates of every BODY/TEXT key it can answer
+ * (when the mailbox is fully indexed) and of every header key (when the
+ * unindexed messages are known). A failing index only means scanning. */
 static void find_candidates(struct eval_ctx *ctx, struct search_node *node)
 {
 	for (size_t i = 0; i < node->child_count; i++)
 		find_candidates(ctx, &node->children[i]);
-	if ((node->op != SEARCH_OP_BODY && node->op != SEARCH_OP_TEXT) ||
-	    utf8_chars(node->str, node->str_len) < FTS_MIN_CHARS)
+	bool text = (node->op == SEARCH_OP_BODY || node->op == SEARCH_OP_TEXT) &&
+		    ctx->fts_ready;
+	bool header = node->op == SEARCH_OP_HEADER && ctx->header_fts;
+	if ((!text && !header) || !fts_usable(node))
 		return;
 	const char *error;
 	free(node->candidates);
 	node->candidates = NULL;
-	node->has_candidates =
+	int r = header ?
+		store_fts_header_candidates(ctx->st, ctx->view->mailbox_id,
+					    node->str, node->str_len,
+					    &node->candidates,
+					    &node->candidate_count, &error) :
 		store_fts_candidates(ctx->st, ctx->view->mailbox_id, node->str,
 				     node->str_len, node->op == SEARCH_OP_BODY,
 				     &node->candidates, &node->candidate_count,
-				     &error) == STORE_OK;
+				     &error);
+	node->has_candidates = r == STORE_OK;
 	if (!node->has_candidates)
 		log_warn(session_id(ctx->session), "full-text query failed, scanning: %s",
 			 error);
@@ -385,12 +479,25 @@ static int prepare(struct eval_ctx *ctx, struct search_program *prog,
 		const char *error;
 		ctx->fts_ready = search_text_index_mailbox(ctx->st, view->mailbox_id,
 							   &error) == STORE_OK;
-		if (ctx->fts_ready)
-			find_candidates(ctx, &prog->root);
-		else
+		if (!ctx->fts_ready)
 			log_warn(session_id(ctx->session),
 				 "full-text index unavailable, scanning: %s", error);
 	}
+	/* Header keys use the index without catching it up (that costs a
+	 * write transaction): the messages it lacks are read whatever the
+	 * index says. They are listed before the index is asked, so a message
+	 * indexed in between is in one answer or the other. */
+	if (prog->root.cost >= SEARCH_COST_HEADER && has_header_key(&prog->root)) {
+		const char *error;
+		uint64_t *sizes = NULL;
+		ctx->header_fts =
+			store_fts_unindexed(ctx->st, view->mailbox_id,
+					    UNINDEXED_MAX, &ctx->unindexed, &sizes,
+					    &ctx->unindexed_count, &error) == STORE_OK &&
+			ctx->unindexed_count < UNINDEXED_MAX;
+		free(sizes);
+	}
+	find_candidates(ctx, &prog->root);
 	return STORE_OK;
 }
 
@@ -439,6 +546,8 @@ int search_program_run(struct session *s, struct search_program *prog,
 	buf_free(&ctx.value);
 	buf_free(&ctx.text_header);
 	buf_free(&ctx.text_body);
+	buf_free(&ctx.header_buf);
+	free(ctx.unindexed);
 	if (n == 0) {
 		free(seqs);
 		seqs = NULL;

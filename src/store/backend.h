@@ -129,6 +129,9 @@ struct store_backend {
 	int (*fts_candidates)(struct store *store, int64_t mailbox_id,
 		const char *text, size_t len, bool body_only, uint32_t **uids_r,
 		size_t *count_r, const char **error_r);
+	int (*fts_header_candidates)(struct store *store, int64_t mailbox_id,
+		const char *text, size_t len, uint32_t **uids_r,
+		size_t *count_r, const char **error_r);
 	int (*fts_text)(struct store *store, int64_t blob_id,
 		struct buf *header, struct buf *body, const char **error_r);
 	int (*import_set_uidvalidity)(struct store *store, int64_t mailbox_id,

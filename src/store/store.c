@@ -411,6 +411,14 @@ int store_fts_candidates(struct store *store, int64_t mailbox_id,
 				body_only, uids_r, count_r, error_r);
 }
 
+int store_fts_header_candidates(struct store *store, int64_t mailbox_id,
+		const char *text, size_t len, uint32_t **uids_r,
+		size_t *count_r, const char **error_r)
+{
+	return ops_of(store)->fts_header_candidates(store, mailbox_id, text,
+				len, uids_r, count_r, error_r);
+}
+
 int store_fts_text(struct store *store, int64_t blob_id, struct buf *header,
 		struct buf *body, const char **error_r)
 {

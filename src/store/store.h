@@ -811,6 +811,15 @@ int store_fts_candidates(struct store *store, int64_t mailbox_id,
 			 uint32_t **uids_r, size_t *count_r,
 			 const char **error_r);
 
+/* The same for the indexed text of the top-level header only, which holds
+ * every field as "Name: value" with the value unfolded and RFC 2047
+ * decoded: messages not returned and indexed cannot match a header key
+ * for text. */
+int store_fts_header_candidates(struct store *store, int64_t mailbox_id,
+				const char *text, size_t len,
+				uint32_t **uids_r, size_t *count_r,
+				const char **error_r);
+
 /* The indexed text of a blob, appended to header and body.
  * STORE_ENONEXISTENT when the blob is not indexed. */
 int store_fts_text(struct store *store, int64_t blob_id, struct buf *header,

@@ -1,6 +1,8 @@
 """Issue 2: the command-line contract and configuration errors."""
+import base64
 import os
 import subprocess
+import warnings
 
 from conftest import QUIRE, quire
 
@@ -52,6 +54,50 @@ def test_user_add_list_passwd_del(tmp_path):
     assert quire(["user", "list"], d).stdout == b""
     res = quire(["user", "add", "bad/name", "--password-stdin"], d, stdin=b"x\n", check=False)
     assert res.returncode != 0
+
+
+def crypt_hash(password, setting):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import crypt
+    return crypt.crypt(password, setting)
+
+
+SHA512_PW = ("$6$saltsalt$pauPrmdmG4BTE9h2HPmywiw152IFch6BJCEsaY6D."
+             "PLTfpV8sqvXwWdyfsgVgozkYH9B80bAip/08R2BPH2xk/")  # crypt("pw")
+
+
+def test_user_add_with_ready_hash(server):
+    server.quire(["user", "add", "erin", "--hash", SHA512_PW])
+    c = server.raw()
+    _, tagged = c.command("LOGIN erin wrong")
+    assert b"NO" in tagged
+    c.login("erin", "pw")
+    c.close()
+    # No SCRAM keys can be made from a hash; PLAIN works.
+    c = server.raw()
+    c.ok("AUTHENTICATE PLAIN " + base64.b64encode(b"\0erin\0pw").decode())
+    c.close()
+    # passwd --hash replaces it.
+    other = crypt_hash("pw2", "$5$othersalt$")
+    server.quire(["user", "passwd", "erin", "--hash", other])
+    c = server.raw()
+    _, tagged = c.command("LOGIN erin pw")
+    assert b"NO" in tagged
+    c.login("erin", "pw2")
+    c.close()
+    res = server.quire(["user", "passwd", "erin", "--hash", "$6$saltsalt$"], check=False)
+    assert res.returncode == 64 and b"--hash" in res.stderr
+    for bad in (["--hash", "plaintext"], ["--hash", "$6$salt:x$abc"], ["--hash"],
+                ["--hash", SHA512_PW, "--password-stdin"]):
+        res = server.quire(["user", "add", "frank"] + bad, stdin=b"pw\n", check=False)
+        assert res.returncode == 64, bad
+    res = server.quire(["user", "del", "frank", "--hash", SHA512_PW], check=False)
+    assert res.returncode == 64
+    assert b"frank" not in server.quire(["user", "list"]).stdout
+    # An unknown user with --hash: no such user.
+    res = server.quire(["user", "passwd", "nobody", "--hash", SHA512_PW], check=False)
+    assert res.returncode == 67
 
 
 def test_passwd_changes_login(server):

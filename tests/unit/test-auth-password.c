@@ -74,6 +74,37 @@ static void test_dummy_hash(void **state)
 	free(hash);
 }
 
+static void test_hash_acceptable(void **state)
+{
+	(void)state;
+	const char *sha512 = "$6$saltsalt$pauPrmdmG4BTE9h2HPmywiw152IFch6BJCEsaY6D."
+		"PLTfpV8sqvXwWdyfsgVgozkYH9B80bAip/08R2BPH2xk/";
+	char *hash = NULL;
+	assert_int_equal(password_hash("x", &hash), 0);
+	assert_true(password_hash_acceptable(hash));
+	free(hash);
+	assert_true(password_hash_acceptable(sha512));
+	assert_true(password_hash_acceptable(password_dummy_hash()));
+	/* settings without the hash part, garbage, unknown schemes */
+	assert_false(password_hash_acceptable("$6$saltsalt$"));
+	assert_false(password_hash_acceptable("$6$saltsalt"));
+	assert_false(password_hash_acceptable("$y$j9T$jxxpUEZZ6qb9JaA9vBtFV."));
+	assert_false(password_hash_acceptable(NULL));
+	assert_false(password_hash_acceptable(""));
+	assert_false(password_hash_acceptable("secret"));
+	assert_false(password_hash_acceptable("$9$garbage$garbage"));
+	assert_false(password_hash_acceptable("*"));
+	/* legacy DES, characters a passwd-style file cannot hold */
+	assert_false(password_hash_acceptable("abJnggxhB/yWI"));
+	assert_false(password_hash_acceptable("$6$salt:salt$pauPrmdmG4BTE9h2HPmywiw152IFch6BJCEsaY6D."
+					      "PLTfpV8sqvXwWdyfsgVgozkYH9B80bAip/08R2BPH2xk/"));
+	assert_false(password_hash_acceptable("$6$saltsalt$pauPrmdmG4BTE9h2HPmywiw152IFch6BJCEsaY6D."
+					      "PLTfpV8sqvXwWdyfsgVgozkYH9B80bAip/08R2BPH2xk/\n"));
+	/* one character short of the real hash */
+	assert_false(password_hash_acceptable("$6$saltsalt$pauPrmdmG4BTE9h2HPmywiw152IFch6BJCEsaY6D."
+					      "PLTfpV8sqvXwWdyfsgVgozkYH9B80bAip/08R2BPH2xk"));
+}
+
 static void test_const_time_eq(void **state)
 {
 	(void)state;
@@ -91,6 +122,7 @@ int main(void)
 		cmocka_unit_test(test_other_schemes),
 		cmocka_unit_test(test_bad_hashes),
 		cmocka_unit_test(test_dummy_hash),
+		cmocka_unit_test(test_hash_acceptable),
 		cmocka_unit_test(test_const_time_eq),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -444,7 +444,7 @@ static void test_worker_count(void **state)
 	config_init(&cfg);
 	long cores = sysconf(_SC_NPROCESSORS_ONLN);
 	assert_int_equal(config_worker_count(&cfg),
-			 cores > 0 ? (unsigned)cores : 1);
+			 cores > 0 ? (unsigned)cores * 4 : 4);
 	cfg.workers = 7;
 	assert_int_equal(config_worker_count(&cfg), 7);
 	config_free(&cfg);

@@ -50,6 +50,7 @@ const struct store_backend store_pg_backend = {
 	.fts_index = store_pg_fts_index,
 	.fts_unindexed = store_pg_fts_unindexed,
 	.fts_candidates = store_pg_fts_candidates,
+	.fts_header_candidates = store_pg_fts_header_candidates,
 	.fts_text = store_pg_fts_text,
 	.import_set_uidvalidity = store_pg_import_set_uidvalidity,
 	.import_append = store_pg_import_append,

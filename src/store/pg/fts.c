@@ -71,10 +71,26 @@ int store_pg_fts_unindexed(struct store *s, int64_t mailbox_id, size_t max,
 	return code;
 }
 
-int store_pg_fts_candidates(struct store *s, int64_t mailbox_id,
-			    const char *text, size_t len, bool body_only,
-			    uint32_t **uids_r, size_t *count_r,
-			    const char **error_r)
+/* The SQL condition on fts row f that a candidate must meet; $2 is the
+ * escaped ILIKE pattern. */
+enum pg_fts_scope { PG_FTS_BODY, PG_FTS_HEADER, PG_FTS_ANY };
+
+static const char *const pg_fts_candidate_sql[] = {
+	[PG_FTS_BODY] = "SELECT m.uid FROM messages m JOIN fts f ON f.blob_id ="
+		" m.blob_id WHERE m.mailbox_id = $1 AND f.body ILIKE $2"
+		" ORDER BY m.uid",
+	[PG_FTS_HEADER] = "SELECT m.uid FROM messages m JOIN fts f ON f.blob_id ="
+		" m.blob_id WHERE m.mailbox_id = $1 AND f.header ILIKE $2"
+		" ORDER BY m.uid",
+	[PG_FTS_ANY] = "SELECT m.uid FROM messages m JOIN fts f ON f.blob_id ="
+		" m.blob_id WHERE m.mailbox_id = $1 AND (f.header ILIKE $2"
+		" OR f.body ILIKE $2) ORDER BY m.uid",
+};
+
+static int pg_fts_candidates(struct store *s, int64_t mailbox_id,
+			     const char *text, size_t len,
+			     enum pg_fts_scope scope, uint32_t **uids_r,
+			     size_t *count_r, const char **error_r)
 {
 	struct buf pattern = BUF_INIT;
 	struct pg_params p = { 0 };
@@ -93,13 +109,8 @@ int store_pg_fts_candidates(struct store *s, int64_t mailbox_id,
 	buf_append_char(&pattern, '%');
 	pg_param_int(&p, mailbox_id);
 	pg_param_str(&p, buf_cstr(&pattern));
-	PGresult *res = code != STORE_OK ? NULL : pg_query(s, body_only ?
-		"SELECT m.uid FROM messages m JOIN fts f ON f.blob_id ="
-		" m.blob_id WHERE m.mailbox_id = $1 AND f.body ILIKE $2"
-		" ORDER BY m.uid" :
-		"SELECT m.uid FROM messages m JOIN fts f ON f.blob_id ="
-		" m.blob_id WHERE m.mailbox_id = $1 AND (f.header ILIKE $2"
-		" OR f.body ILIKE $2) ORDER BY m.uid", &p, &code);
+	PGresult *res = code != STORE_OK ? NULL :
+		pg_query(s, pg_fts_candidate_sql[scope], &p, &code);
 	int n = res != NULL ? PQntuples(res) : 0;
 	if (n > 0) {
 		*uids_r = xcalloc((size_t)n, sizeof(**uids_r));
@@ -111,6 +122,25 @@ int store_pg_fts_candidates(struct store *s, int64_t mailbox_id,
 	buf_free(&pattern);
 	pg_error_out(s, error_r);
 	return code;
+}
+
+int store_pg_fts_candidates(struct store *s, int64_t mailbox_id,
+			    const char *text, size_t len, bool body_only,
+			    uint32_t **uids_r, size_t *count_r,
+			    const char **error_r)
+{
+	return pg_fts_candidates(s, mailbox_id, text, len,
+				 body_only ? PG_FTS_BODY : PG_FTS_ANY,
+				 uids_r, count_r, error_r);
+}
+
+int store_pg_fts_header_candidates(struct store *s, int64_t mailbox_id,
+				   const char *text, size_t len,
+				   uint32_t **uids_r, size_t *count_r,
+				   const char **error_r)
+{
+	return pg_fts_candidates(s, mailbox_id, text, len, PG_FTS_HEADER,
+				 uids_r, count_r, error_r);
 }
 
 int store_pg_fts_text(struct store *s, int64_t blob_id, struct buf *header,

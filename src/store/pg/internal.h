@@ -272,6 +272,9 @@ int store_pg_fts_unindexed(struct store *store, int64_t mailbox_id, size_t max,
 int store_pg_fts_candidates(struct store *store, int64_t mailbox_id,
 		const char *text, size_t len, bool body_only, uint32_t **uids_r,
 		size_t *count_r, const char **error_r);
+int store_pg_fts_header_candidates(struct store *store, int64_t mailbox_id,
+		const char *text, size_t len, uint32_t **uids_r,
+		size_t *count_r, const char **error_r);
 int store_pg_fts_text(struct store *store, int64_t blob_id, struct buf *header,
 		struct buf *body, const char **error_r);
 int store_pg_import_set_uidvalidity(struct store *store, int64_t mailbox_id,

@@ -50,6 +50,7 @@ const struct store_backend store_sqlite_backend = {
 	.fts_index = store_sqlite_fts_index,
 	.fts_unindexed = store_sqlite_fts_unindexed,
 	.fts_candidates = store_sqlite_fts_candidates,
+	.fts_header_candidates = store_sqlite_fts_header_candidates,
 	.fts_text = store_sqlite_fts_text,
 	.import_set_uidvalidity = store_sqlite_import_set_uidvalidity,
 	.import_append = store_sqlite_import_append,

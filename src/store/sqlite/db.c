@@ -5,10 +5,12 @@
 #include <assert.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "store/sqlite/internal.h"
@@ -17,6 +19,71 @@
  * COPY) without failing the command; short enough that a stuck lock is
  * reported rather than hanging a session forever. */
 #define STORE_BUSY_TIMEOUT_MS 30000
+/* SQLite's default automatic checkpoint threshold (pages). */
+#define WAL_CHECKPOINT_FRAMES 1000
+
+/*
+ * Writers of this process queue here before BEGIN IMMEDIATE. SQLite's
+ * own wait for its write lock is a busy handler that sleeps 1, 2, 5, 10
+ * ... 100 ms between tries: with several worker threads writing, that
+ * turned a commit of a fraction of a millisecond into tens of
+ * milliseconds for the loser (and stalled every connection of its
+ * worker). A mutex hands the lock over as soon as it is free. Other
+ * processes (quire deliver, import) still meet the busy handler.
+ */
+static pthread_mutex_t write_mutex = PTHREAD_MUTEX_INITIALIZER;
+
+/*
+ * The wait for a lock held by another connection: short naps, so a
+ * commit that takes a fraction of a millisecond is not followed by the
+ * 1, 2, 5 ... 100 ms sleeps of sqlite3_busy_timeout's handler. Returns
+ * nonzero to try again, 0 to give up (SQLITE_BUSY) after about
+ * STORE_BUSY_TIMEOUT_MS.
+ */
+static int busy_wait(void *ctx, int tries)
+{
+	(void)ctx;
+	/* 200 us naps for the first 10 ms, then 2 ms ones. */
+	long waited_us = tries < 50 ? tries * 200L : 10000L + (tries - 50) * 2000L;
+	if (waited_us >= STORE_BUSY_TIMEOUT_MS * 1000L)
+		return 0;
+	struct timespec nap = { 0, tries < 50 ? 200000L : 2000000L };
+	nanosleep(&nap, NULL);
+	return 1;
+}
+
+/* Called after each commit that wrote to the WAL: notes that a durable
+ * commit has something to sync, and the WAL's size. Registering it also
+ * turns off SQLite's automatic checkpoint, which would run inside the
+ * committing call, while this process's writer mutex is held. */
+static int wal_hook(void *ctx, sqlite3 *db, const char *name, int frames)
+{
+	(void)db;
+	(void)name;
+	struct store *s = ctx;
+	s->wal_frames = frames;
+	s->wal_written = true;
+	return SQLITE_OK;
+}
+
+/* The automatic checkpoint's work, after the writer mutex is released: a
+ * passive checkpoint copies what no reader needs into the database and
+ * never waits for a lock. */
+static void checkpoint_if_due(struct store *s)
+{
+	if (s->wal_frames < WAL_CHECKPOINT_FRAMES)
+		return;
+	s->wal_frames = 0;
+	sqlite3_wal_checkpoint_v2(s->db, NULL, SQLITE_CHECKPOINT_PASSIVE, NULL, NULL);
+}
+
+static void write_unlock(struct store *s)
+{
+	if (s->write_locked) {
+		s->write_locked = false;
+		pthread_mutex_unlock(&write_mutex);
+	}
+}
 
 const char *store_error_code(int error)
 {
@@ -120,17 +187,79 @@ static int exec_sql(struct store *s, const char *sql, const char *what)
 	return store_exec_stmt(s, st, what);
 }
 
+/*
+ * Durable commits do not fsync under the writer mutex. In WAL mode every
+ * write transaction commits with synchronous=NORMAL (the frames are
+ * written, not synced), the mutex goes to the next writer, and then a
+ * durable one fdatasyncs the WAL itself before it returns: that syncs
+ * its frames and every earlier one, so what the caller acknowledges is
+ * on disk exactly as with synchronous=FULL. Writers that commit
+ * together overlap their fsyncs instead of queueing behind each other's
+ * (group commit). Frames a checkpoint copied meanwhile were synced by it
+ * first (SQLite syncs the WAL before a checkpoint, the database after).
+ */
+static void begin_nosync(struct store *s)
+{
+	if (s->wal_mode)
+		sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+}
+
+static void end_nosync(struct store *s)
+{
+	if (s->wal_mode)
+		sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+}
+
+/*
+ * fdatasync of the WAL, opened afresh each time: a connection closing in
+ * another process (quire deliver) may checkpoint and delete it, and a
+ * later writer create a new one. Either way frames that left the WAL were
+ * checkpointed into the database file, which that checkpoint synced, so a
+ * WAL that is gone means there is nothing left to sync.
+ */
+static int sync_wal(struct store *s)
+{
+	int fd = openat(s->data_dir_fd, "quire.db-wal", O_RDONLY | O_CLOEXEC);
+	if (fd < 0 && errno == ENOENT)
+		return STORE_OK;
+	int ret = STORE_OK;
+	if (fd < 0 || fdatasync(fd) < 0)
+		ret = store_fail(s, STORE_EUNAVAILABLE, "sync quire.db-wal: %s",
+				 strerror(errno));
+	if (fd >= 0)
+		close(fd);
+	return ret;
+}
+
 int store_tx_write(struct store *s)
 {
 	assert(!s->in_tx);
+	assert(!s->write_locked);
+	begin_nosync(s);
+	pthread_mutex_lock(&write_mutex);
+	s->write_locked = true;
+	s->wal_written = false;
 	/* IMMEDIATE takes the write lock now, waiting up to busy_timeout:
 	 * UIDs are read and bumped under it, so two writers (threads or
 	 * processes) can never hand out the same UID. */
 	int ret = exec_sql(s, "BEGIN IMMEDIATE", "begin");
-	if (ret == STORE_OK)
+	if (ret == STORE_OK) {
 		s->in_tx = true;
+	} else {
+		write_unlock(s);
+		end_nosync(s);
+		s->relaxed = false;
+	}
 	store_rights_forget(s);
 	return ret;
+}
+
+int store_tx_write_relaxed(struct store *s)
+{
+	/* Commits without syncing, like every write (see begin_nosync);
+	 * only the fdatasync after it is left out. */
+	s->relaxed = true;
+	return store_tx_write(s);
 }
 
 int store_tx_read(struct store *s)
@@ -161,8 +290,28 @@ int store_tx_commit(struct store *s)
 		return ret;
 	}
 	s->in_tx = false;
-	if (s->dead_count > 0)
+	bool was_write = s->write_locked;
+	bool need_sync = was_write && s->wal_mode && !s->relaxed &&
+			 s->wal_written;
+	s->relaxed = false;
+	if (was_write) {
+		write_unlock(s);
+		end_nosync(s);
+	}
+	if (need_sync && (ret = sync_wal(s)) != STORE_OK) {
+		/* Committed but not known to be on disk: the caller must not
+		 * acknowledge it, nor may its blob files go. */
+		forget_pending(s);
+		return ret;
+	}
+	if (s->dead_count > 0) {
+		/* Only once the commit that dropped them is durable: a power
+		 * failure must not bring back rows without their files. */
+		pthread_mutex_lock(&write_mutex);
 		store_blob_unlink_dead(s);
+		pthread_mutex_unlock(&write_mutex);
+	}
+	checkpoint_if_due(s);
 	for (size_t i = 0; i < s->changed_count; i++)
 		store_notify_changed(s, s->changed[i]);
 	forget_pending(s);
@@ -174,6 +323,11 @@ void store_tx_rollback(struct store *s)
 	if (!sqlite3_get_autocommit(s->db))
 		sqlite3_exec(s->db, "ROLLBACK", NULL, NULL, NULL);
 	s->in_tx = false;
+	s->relaxed = false;
+	if (s->write_locked) {
+		write_unlock(s);
+		end_nosync(s);
+	}
 	forget_pending(s);
 }
 
@@ -210,6 +364,16 @@ static int mkdir_p(const char *path)
 	return ret;
 }
 
+/* Row callback of PRAGMA journal_mode: some filesystems cannot do WAL,
+ * and then every commit keeps synchronous=FULL (see begin_nosync). */
+static int journal_mode_is_wal(void *ctx, int cols, char **values, char **names)
+{
+	(void)names;
+	bool *wal = ctx;
+	*wal = cols == 1 && values[0] != NULL && strcmp(values[0], "wal") == 0;
+	return 0;
+}
+
 static int open_db(struct store *s, char **error_r)
 {
 	struct buf path = BUF_INIT;
@@ -233,7 +397,8 @@ static int open_db(struct store *s, char **error_r)
 		return STORE_EUNAVAILABLE;
 	}
 	buf_free(&path);
-	sqlite3_busy_timeout(s->db, STORE_BUSY_TIMEOUT_MS);
+	sqlite3_busy_handler(s->db, busy_wait, NULL);
+	sqlite3_wal_hook(s->db, wal_hook, s);
 	sqlite3_extended_result_codes(s->db, 1);
 	/* WAL: readers never block the writer; synchronous=FULL makes every
 	 * commit durable before COMMIT returns (the APPEND OK promise). */
@@ -241,9 +406,14 @@ static int open_db(struct store *s, char **error_r)
 		"PRAGMA journal_mode=WAL;"
 		"PRAGMA synchronous=FULL;"
 		"PRAGMA foreign_keys=ON;"
-		"PRAGMA temp_store=MEMORY;";
+		"PRAGMA temp_store=MEMORY;"
+		"PRAGMA mmap_size=268435456;";
 	char *msg = NULL;
-	if (sqlite3_exec(s->db, pragmas, NULL, NULL, &msg) != SQLITE_OK) {
+	int rc = sqlite3_exec(s->db, pragmas, NULL, NULL, &msg);
+	if (rc == SQLITE_OK)
+		rc = sqlite3_exec(s->db, "PRAGMA journal_mode", journal_mode_is_wal,
+				  &s->wal_mode, &msg);
+	if (rc != SQLITE_OK) {
 		struct buf e = BUF_INIT;
 		buf_printf(&e, "configure database: %s", msg ? msg : "?");
 		sqlite3_free(msg);

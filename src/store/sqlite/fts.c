@@ -13,13 +13,17 @@
 static const char sql_fts_insert[] =
 	"INSERT OR REPLACE INTO fts(rowid, header, body) "
 	"SELECT id, ?2, ?3 FROM blobs WHERE id = ?1";
-/* fts_content is FTS5's own table of the documents' text; a rowid lookup
- * in it is a plain b-tree probe, cheaper than asking the FTS table. */
+/* fts_docsize is FTS5's own table of per-document token counts, with a
+ * row for every indexed document: a rowid probe in it is a plain b-tree
+ * lookup, cheaper than asking the FTS table, and its rows are a few bytes
+ * (those of fts_content hold the whole text, a page or more each), so a
+ * mailbox's probes touch few pages. SEARCH header keys run this every
+ * time. */
 static const char sql_fts_unindexed[] =
 	"SELECT DISTINCT m.blob_id, b.size FROM messages m "
 	"JOIN blobs b ON b.id = m.blob_id "
 	"WHERE m.mailbox_id = ?1 AND NOT EXISTS "
-	"(SELECT 1 FROM fts_content c WHERE c.id = m.blob_id) "
+	"(SELECT 1 FROM fts_docsize c WHERE c.id = m.blob_id) "
 	"ORDER BY m.blob_id LIMIT ?2";
 /* The subquery runs the full-text query once; as a join, SQLite's planner
  * would walk the mailbox and run MATCH once per message. */
@@ -35,8 +39,7 @@ int store_sqlite_fts_index(struct store *s, const struct store_fts_doc *docs,
 	/* Like the parse cache, the index is derived data: a crash that
 	 * loses it costs a later catch-up (store_fts_unindexed), never mail,
 	 * so its commit does not wait for an fsync of its own. */
-	sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-	int ret = store_tx_write(s);
+	int ret = store_tx_write_relaxed(s);
 	for (size_t i = 0; ret == STORE_OK && i < count; i++) {
 		sqlite3_stmt *st = store_stmt(s, sql_fts_insert);
 		if (st == NULL) {
@@ -54,7 +57,6 @@ int store_sqlite_fts_index(struct store *s, const struct store_fts_doc *docs,
 		ret = store_tx_commit(s);
 	else
 		store_tx_rollback(s);
-	sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
 	store_error_out(s, error_r);
 	return ret;
 }
@@ -108,12 +110,13 @@ int store_sqlite_fts_unindexed(struct store *s, int64_t mailbox_id, size_t max,
 }
 
 /* An FTS5 query for the literal text: one phrase (FTS5 strings are in
- * double quotes, a quote inside doubled), restricted to the body column. */
-static void fts_query(const char *text, size_t len, bool body_only,
+ * double quotes, a quote inside doubled), restricted to column unless it
+ * is NULL. */
+static void fts_query(const char *text, size_t len, const char *column,
 		      struct buf *out)
 {
-	if (body_only)
-		buf_append_str(out, "body : ");
+	if (column != NULL)
+		buf_printf(out, "%s : ", column);
 	buf_append_char(out, '"');
 	for (size_t i = 0; i < len; i++) {
 		if (text[i] == '"')
@@ -123,10 +126,10 @@ static void fts_query(const char *text, size_t len, bool body_only,
 	buf_append_char(out, '"');
 }
 
-int store_sqlite_fts_candidates(struct store *s, int64_t mailbox_id,
-			 const char *text, size_t len, bool body_only,
-			 uint32_t **uids_r, size_t *count_r,
-			 const char **error_r)
+static int fts_candidates(struct store *s, int64_t mailbox_id,
+			  const char *text, size_t len, const char *column,
+			  uint32_t **uids_r, size_t *count_r,
+			  const char **error_r)
 {
 	struct buf query = BUF_INIT;
 	size_t n = 0, cap = 0;
@@ -140,7 +143,7 @@ int store_sqlite_fts_candidates(struct store *s, int64_t mailbox_id,
 	if (ret == STORE_OK && st == NULL)
 		ret = STORE_ESERVERBUG;
 	if (st != NULL) {
-		fts_query(text, len, body_only, &query);
+		fts_query(text, len, column, &query);
 		sqlite3_bind_int64(st, 1, mailbox_id);
 		sqlite3_bind_text(st, 2, query.data, (int)query.len, SQLITE_STATIC);
 		int rc;
@@ -166,6 +169,25 @@ int store_sqlite_fts_candidates(struct store *s, int64_t mailbox_id,
 	*count_r = n;
 	store_error_out(s, error_r);
 	return ret;
+}
+
+int store_sqlite_fts_candidates(struct store *s, int64_t mailbox_id,
+			 const char *text, size_t len, bool body_only,
+			 uint32_t **uids_r, size_t *count_r,
+			 const char **error_r)
+{
+	return fts_candidates(s, mailbox_id, text, len,
+			      body_only ? "body" : NULL, uids_r, count_r,
+			      error_r);
+}
+
+int store_sqlite_fts_header_candidates(struct store *s, int64_t mailbox_id,
+				const char *text, size_t len,
+				uint32_t **uids_r, size_t *count_r,
+				const char **error_r)
+{
+	return fts_candidates(s, mailbox_id, text, len, "header", uids_r,
+			      count_r, error_r);
 }
 
 static void column_append(sqlite3_stmt *st, int col, struct buf *out)

@@ -41,6 +41,12 @@ struct store {
 	 * directory: a MULTIAPPEND fsyncs each directory once, not per file */
 	uint8_t dirty_dirs[256 / 8];
 	bool in_tx;
+	bool write_locked;          /* holds the process's writer mutex (db.c) */
+	bool relaxed;               /* the open write commits without fsync */
+	int wal_frames;             /* WAL size after the last commit */
+	bool wal_mode;              /* journal_mode is WAL (db.c) */
+	bool wal_written;           /* the open write transaction's commit
+				       wrote frames (wal_hook) */
 	int notify_fd;              /* datagram socket, -1 until first use */
 	/* acting user (store_set_actor), 0 = system; its name, read lazily */
 	int64_t actor;
@@ -171,6 +177,9 @@ int store_sqlite_fts_unindexed(struct store *store, int64_t mailbox_id,
 int store_sqlite_fts_candidates(struct store *store, int64_t mailbox_id,
 		const char *text, size_t len, bool body_only, uint32_t **uids_r,
 		size_t *count_r, const char **error_r);
+int store_sqlite_fts_header_candidates(struct store *store, int64_t mailbox_id,
+		const char *text, size_t len, uint32_t **uids_r,
+		size_t *count_r, const char **error_r);
 int store_sqlite_fts_text(struct store *store, int64_t blob_id,
 		struct buf *header, struct buf *body, const char **error_r);
 int store_sqlite_import_set_uidvalidity(struct store *store, int64_t mailbox_id,
@@ -218,6 +227,16 @@ sqlite3_stmt *store_stmt(struct store *s, const char *sql);
 /* BEGIN IMMEDIATE (write) or BEGIN (read). Return a store error code. */
 int store_tx_write(struct store *s);
 int store_tx_read(struct store *s);
+/*
+ * A write transaction whose commit does not wait for an fsync
+ * (synchronous=NORMAL in WAL mode), for changes that may be lost to a
+ * power failure, never to a crash of the process: flag changes. It is
+ * atomic all the same, and the next durable commit (or checkpoint)
+ * makes it durable too, since the WAL is synced in order. Never for
+ * anything acknowledged as stored (APPEND, COPY, MOVE, delivery) nor for
+ * a commit after which files are unlinked (EXPUNGE).
+ */
+int store_tx_write_relaxed(struct store *s);
 /* Commits; on success unlinks dead blobs and sends notifications. */
 int store_tx_commit(struct store *s);
 /* Rolls back (safe when no transaction is open) and forgets pending work. */

@@ -659,8 +659,11 @@ int store_sqlite_mailbox_claim_recent(struct store *s, int64_t mailbox_id,
 			return STORE_OK;
 		}
 	}
+	/* \Recent is advisory (gone from IMAP4rev2): a claim lost to a
+	 * power failure only shows messages as recent once more, so it is
+	 * not worth an fsync (store_tx_write_relaxed). */
 	if (ret == STORE_OK)
-		ret = store_tx_write(s);
+		ret = store_tx_write_relaxed(s);
 	if (ret == STORE_OK) {
 		ret = store_mailbox_read(s, mailbox_id, &mb);
 		if (ret == STORE_OK)

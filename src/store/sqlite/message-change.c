@@ -225,7 +225,9 @@ int store_sqlite_flags_update(struct store *s, int64_t mailbox_id,
 {
 	struct flags_req req = { ranges, range_count, op, flags, keywords,
 				 keyword_count, unchangedsince };
-	int ret = store_tx_write(s);
+	/* Flags, like Dovecot's index with mail_fsync=optimized, are not
+	 * fsynced on their own: see store_tx_write_relaxed. */
+	int ret = store_tx_write_relaxed(s);
 
 	memset(result_r, 0, sizeof(*result_r));
 	if (ret == STORE_OK) {
