@@ -299,6 +299,21 @@ int store_pg_import_find(struct store *store, int64_t mailbox_id,
 		uint32_t *uid_r, const char **error_r);
 int store_pg_stats(struct store *store, struct store_stats *stats_r,
 		const char **error_r);
+int store_pg_subscriptions_list(struct store *store, int64_t user_id,
+		char ***names_r, size_t *count_r, const char **error_r);
+int store_pg_tombstones_get(struct store *store, int64_t mailbox_id,
+		struct store_tombstone **list_r, size_t *count_r,
+		const char **error_r);
+int store_pg_quota_limits_get(struct store *store, const char *user,
+		struct store_quota_limits *limits_r, const char **error_r);
+int store_pg_migrate_append(struct store *store, int64_t mailbox_id,
+		const struct store_migrate_msg *msgs, size_t count,
+		const char **error_r);
+int store_pg_migrate_flags_set(struct store *store, int64_t mailbox_id,
+		const struct store_msg *msgs, size_t count,
+		const char **error_r);
+int store_pg_migrate_mailbox_set(struct store *store, int64_t mailbox_id,
+		const struct store_mailbox_state *state, const char **error_r);
 void store_pg_close(struct store **store);
 
 #endif
