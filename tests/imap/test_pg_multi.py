@@ -125,3 +125,41 @@ def test_killing_one_front_end_loses_nothing_acknowledged(pair):
     assert sorted(int(x) for x in found.split()[2:]) == acked
     fetched = cb.ok("UID FETCH %d BODY.PEEK[]" % acked[-1])
     assert any(MESSAGE in line for line in fetched)
+
+
+def read_until(c, pred, limit=50):
+    seen = []
+    for _ in range(limit):
+        seen.append(c.response())
+        if pred(seen[-1]):
+            return seen
+    raise AssertionError("not seen in %r" % seen)
+
+
+def test_notify_name_and_subscription_events_cross_over(pair):
+    """RFC 5465 MailboxName and SubscriptionChange events made on one
+    front end reach a NOTIFY session on the other (LISTEN/NOTIFY carries
+    the store's pseudo mailbox ids too)."""
+    a, b = pair
+    watcher = login(b)
+    watcher.sock.settimeout(5)
+    watcher.ok("NOTIFY SET (personal (MailboxName SubscriptionChange))")
+    c = login(a)
+    c.ok("CREATE Remote")
+    assert read_until(watcher, lambda l: b"Remote" in l)[-1] == \
+        b'* LIST (\\HasNoChildren) "/" Remote'
+    c.ok("SUBSCRIBE Remote")
+    assert read_until(watcher, lambda l: b"Remote" in l)[-1] == \
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" Remote'
+    c.ok("RENAME Remote Moved")
+    assert read_until(watcher, lambda l: b"Moved" in l)[-1].startswith(
+        b'* LIST (\\HasNoChildren) "/" Moved')
+    c.ok("DELETE Moved")
+    assert read_until(watcher, lambda l: b"Moved" in l)[-1] == \
+        b'* LIST (\\NonExistent) "/" Moved'
+    # an ACL grant by another user on the first front end
+    bob = login(a, "bob")
+    bob.ok("CREATE shared")
+    watcher.ok('NOTIFY SET (subtree "Other Users" (MailboxName))')
+    bob.ok("SETACL shared alice lr")
+    assert b"shared" in read_until(watcher, lambda l: b"shared" in l)[-1]
