@@ -71,76 +71,42 @@ static void ids_literal(const struct mail_thread_keys *keys, struct buf *out)
 	buf_append_char(out, '}');
 }
 
-/* Rule 1: the thread of a row sharing the body. 0 when none. */
-static int thread_of_blob(struct store *s, int64_t blob_id, int64_t *thread_r)
-{
-	struct pg_params p = { 0 };
-	int code;
-
-	pg_param_int(&p, blob_id);
-	PGresult *res = pg_query(s, "SELECT thread_id FROM messages"
-		" WHERE blob_id = $1 AND thread_id <> 0 LIMIT 1", &p, &code);
-	*thread_r = res != NULL && PQntuples(res) > 0 ? pg_int(res, 0, 0) : 0;
-	PQclear(res);
-	return code;
-}
-
-/* Rule 2: the first id, in the keys' order, recorded with the same base
- * subject. 0 when none. */
-static int thread_of_ids(struct store *s, int64_t user_id, const char *ids,
-			 const char *subject, int64_t *thread_r)
-{
-	struct pg_params p = { 0 };
-	int code;
-
-	pg_param_int(&p, user_id);
-	pg_param_str(&p, ids);
-	pg_param_str(&p, subject);
-	PGresult *res = pg_query(s, "SELECT t.thread_id FROM unnest($2::text[])"
-		" WITH ORDINALITY AS k (id, ord) JOIN thread_names t ON"
-		" t.user_id = $1 AND t.message_id = decode(k.id, 'hex')"
-		" WHERE t.subject = decode($3, 'hex') ORDER BY k.ord LIMIT 1",
-		&p, &code);
-	*thread_r = res != NULL && PQntuples(res) > 0 ? pg_int(res, 0, 0) : 0;
-	PQclear(res);
-	return code;
-}
-
-/* Rule 4: records the ids not yet known; known ones keep their thread. */
-static int thread_record(struct store *s, int64_t user_id, const char *ids,
-			 const char *subject, int64_t thread)
-{
-	struct pg_params p = { 0 };
-
-	pg_param_int(&p, user_id);
-	pg_param_str(&p, ids);
-	pg_param_str(&p, subject);
-	pg_param_int(&p, thread);
-	return pg_exec(s, "INSERT INTO thread_names (user_id, message_id,"
-		       " subject, thread_id) SELECT $1, decode(id, 'hex'),"
-		       " decode($3, 'hex'), $4 FROM unnest($2::text[]) AS id"
-		       " ON CONFLICT DO NOTHING", &p);
-}
+/*
+ * Rules 1 to 4 in one statement (one round trip per message): the thread
+ * of a row sharing the body; else of the first id, in the keys' order,
+ * recorded with the same base subject; else a new number (COALESCE
+ * evaluates nextval only when it gets that far; the CTE is evaluated
+ * once). Then the ids not yet recorded are recorded with it.
+ */
+#define ASSIGN_SQL \
+	"WITH pick AS (SELECT coalesce(" \
+	"  (SELECT thread_id FROM messages WHERE blob_id = $2" \
+	"    AND thread_id <> 0 LIMIT 1)," \
+	"  (SELECT t.thread_id FROM unnest($3::text[]) WITH ORDINALITY" \
+	"    AS k (id, ord) JOIN thread_names t ON t.user_id = $1" \
+	"    AND t.message_id = decode(k.id, 'hex')" \
+	"    WHERE t.subject = decode($4, 'hex') ORDER BY k.ord LIMIT 1)," \
+	"  nextval('thread_seq')) AS id)," \
+	" rec AS (INSERT INTO thread_names (user_id, message_id, subject," \
+	"  thread_id) SELECT $1, decode(k.id, 'hex'), decode($4, 'hex')," \
+	"  pick.id FROM unnest($3::text[]) AS k (id), pick" \
+	"  ON CONFLICT DO NOTHING)" \
+	" SELECT id FROM pick"
 
 int pg_thread_assign(struct store *s, int64_t user_id, int64_t blob_id,
 		     const struct mail_thread_keys *keys, int64_t *thread_id_r)
 {
 	struct buf ids = BUF_INIT, subject = BUF_INIT;
+	struct pg_params p = { 0 };
 	int64_t thread = 0;
-	int ret = thread_of_blob(s, blob_id, &thread);
 
 	ids_literal(keys, &ids);
 	hex_append(&subject, keys->subject != NULL ? keys->subject : "");
-	if (ret == STORE_OK && thread == 0 && keys->id_count > 0)
-		ret = thread_of_ids(s, user_id, buf_cstr(&ids),
-				    buf_cstr(&subject), &thread);
-	/* Rule 3: a new number */
-	if (ret == STORE_OK && thread == 0)
-		ret = pg_query_int(s, "SELECT nextval('thread_seq')", NULL,
-				   &thread, "thread number");
-	if (ret == STORE_OK && keys->id_count > 0)
-		ret = thread_record(s, user_id, buf_cstr(&ids),
-				    buf_cstr(&subject), thread);
+	pg_param_int(&p, user_id);
+	pg_param_int(&p, blob_id);
+	pg_param_str(&p, buf_cstr(&ids));
+	pg_param_str(&p, buf_cstr(&subject));
+	int ret = pg_query_int(s, ASSIGN_SQL, &p, &thread, "thread number");
 	buf_free(&ids);
 	buf_free(&subject);
 	*thread_id_r = ret == STORE_OK ? thread : 0;
