@@ -475,8 +475,13 @@ static bool state_equal(const struct store_mailbox *a,
 		if (strcmp(st->keywords[i], dst_kw[i]) != 0)
 			return false;
 	}
-	return dst_tn == 0 ||
-	       memcmp(st->tombstones, dst_t, dst_tn * sizeof(*dst_t)) == 0;
+	/* field by field: memcmp would compare the structs' padding */
+	for (size_t i = 0; i < dst_tn; i++) {
+		if (st->tombstones[i].uid != dst_t[i].uid ||
+		    st->tombstones[i].modseq != dst_t[i].modseq)
+			return false;
+	}
+	return true;
 }
 
 /* Makes dst_box's state src's: uidvalidity, counters, attrs, keywords and

@@ -3,14 +3,17 @@ exactly and can be re-run. A data dir is filled through a real server,
 copied sqlite -> sqlite, and a server on the copy must show clients
 exactly what the original shows: UIDVALIDITY, UIDs, flags, keywords,
 modseqs, INTERNALDATE, SAVEDATE, EMAILID, bodies, ACLs, quotas,
-subscriptions, expunges (VANISHED)."""
+subscriptions, expunges (VANISHED). The same holds for the way to
+PostgreSQL and back (sqlite -> postgresql -> sqlite, on a private
+PostgreSQL of the test's own)."""
 import os
 import re
 import subprocess
 
 import pytest
 
-from conftest import QUIRE, STORE, Server, quire
+from conftest import (PG_BIN, QUIRE, STORE, PgCluster, Server,
+                      check_server_log, quire)
 
 # The servers here write SQLite data dirs that the copier reads by path.
 pytestmark = pytest.mark.skipif(STORE != "sqlite",
@@ -231,3 +234,88 @@ def test_bad_arguments(server, tmp_path):
     assert res.returncode == 64 and b"blob" in res.stderr
     assert os.path.exists(os.path.join(d, "quire.db"))
     assert quire(["user", "list"], d).returncode == 0
+
+
+def migrate_cmd(args, conf):
+    res = subprocess.run([QUIRE, "migrate"] + args + ["-c", conf],
+                         capture_output=True, timeout=120)
+    assert res.returncode == 0, res.stderr.decode(errors="replace")
+    return counts(res)
+
+
+def check_stopped(srv):
+    assert srv.stop() == 0
+    check_server_log(srv)
+
+
+@pytest.fixture
+def pg_db():
+    """A private PostgreSQL (the harness of the postgresql pass) with one
+    empty database: the conninfo."""
+    if not os.path.exists(os.path.join(PG_BIN, "initdb")):
+        pytest.skip("PostgreSQL server binaries missing (QUIRE_PG_BIN)")
+    cluster = PgCluster().start()
+    try:
+        yield cluster.conninfo(cluster.new_db())
+    finally:
+        cluster.stop()
+
+
+def test_sqlite_postgresql_sqlite_round_trip(server_factory, tmp_path,
+                                             pg_db):
+    """README "Running several front ends": the move to PostgreSQL and the
+    way back, with the commands as written there (one quire.conf for the
+    PostgreSQL site; --from-dir / --to-dir for the SQLite side)."""
+    src = server_factory(admin_user="carol")
+    populate(src)
+    before = views(src)
+    assert src.stop() == 0
+
+    site = tmp_path / "pg-site"
+    blobs = tmp_path / "shared-blobs"
+    site.mkdir()
+    blobs.mkdir()
+    conf = str(tmp_path / "quire.conf")
+    with open(conf, "w") as f:
+        f.write("store = postgresql\npg_conninfo = %s\nblob_dir = %s\n"
+                "data_dir = %s\n" % (pg_db, blobs, site))
+
+    there = ["--from", "sqlite", "--to", "postgresql",
+             "--from-dir", src.data_dir]
+    first = migrate_cmd(there, conf)
+    assert first["messages copied"] == 8 + 4 + 1 + 2 - 2, first
+    assert first["users added"] == 3, first
+    again = migrate_cmd(there, conf)
+    assert set(again.values()) == {0}, again   # a re-run changes nothing
+
+    pg_options = dict(src.options, admin_user="carol", store="postgresql",
+                      pg_conninfo=pg_db, blob_dir=str(blobs))
+    on_pg = Server(str(site), pg_options).start()
+    try:
+        middle = views(on_pg)
+    finally:
+        check_stopped(on_pg)
+    for user in USERS:
+        assert middle[user] == before[user], user
+
+    back_dir = str(tmp_path / "sqlite-back")
+    back = ["--from", "postgresql", "--to", "sqlite", "--to-dir", back_dir]
+    first = migrate_cmd(back, conf)
+    assert first["messages copied"] == 8 + 4 + 1 + 2 - 2, first
+    assert set(migrate_cmd(back, conf).values()) == {0}
+    copy = start_copy(back_dir, src)
+    try:
+        after = views(copy)
+    finally:
+        check_stopped(copy)
+    for user in USERS:
+        assert after[user] == before[user], user
+    # the bodies came back byte for byte, as files too
+    for dirpath, _, files in os.walk(os.path.join(src.data_dir, "blobs")):
+        for name in files:
+            rel = os.path.relpath(os.path.join(dirpath, name), src.data_dir)
+            if rel.startswith("blobs/tmp"):
+                continue
+            with open(os.path.join(src.data_dir, rel), "rb") as a, \
+                    open(os.path.join(back_dir, rel), "rb") as b:
+                assert a.read() == b.read(), rel

@@ -6,6 +6,7 @@ import os
 import re
 import shutil
 import signal
+import subprocess
 import threading
 import time
 
@@ -125,3 +126,105 @@ def test_killing_one_front_end_loses_nothing_acknowledged(pair):
     assert sorted(int(x) for x in found.split()[2:]) == acked
     fetched = cb.ok("UID FETCH %d BODY.PEEK[]" % acked[-1])
     assert any(MESSAGE in line for line in fetched)
+
+
+def read_until(c, pred, limit=50):
+    seen = []
+    for _ in range(limit):
+        seen.append(c.response())
+        if pred(seen[-1]):
+            return seen
+    raise AssertionError("not seen in %r" % seen)
+
+
+def test_notify_name_and_subscription_events_cross_over(pair):
+    """RFC 5465 MailboxName and SubscriptionChange events made on one
+    front end reach a NOTIFY session on the other (LISTEN/NOTIFY carries
+    the store's pseudo mailbox ids too)."""
+    a, b = pair
+    watcher = login(b)
+    watcher.sock.settimeout(5)
+    watcher.ok("NOTIFY SET (personal (MailboxName SubscriptionChange))")
+    c = login(a)
+    c.ok("CREATE Remote")
+    assert read_until(watcher, lambda l: b"Remote" in l)[-1] == \
+        b'* LIST (\\HasNoChildren) "/" Remote'
+    c.ok("SUBSCRIBE Remote")
+    assert read_until(watcher, lambda l: b"Remote" in l)[-1] == \
+        b'* LIST (\\HasNoChildren \\Subscribed) "/" Remote'
+    c.ok("RENAME Remote Moved")
+    assert read_until(watcher, lambda l: b"Moved" in l)[-1].startswith(
+        b'* LIST (\\HasNoChildren) "/" Moved')
+    c.ok("DELETE Moved")
+    assert read_until(watcher, lambda l: b"Moved" in l)[-1] == \
+        b'* LIST (\\NonExistent) "/" Moved'
+    # an ACL grant by another user on the first front end
+    bob = login(a, "bob")
+    bob.ok("CREATE shared")
+    watcher.ok('NOTIFY SET (subtree "Other Users" (MailboxName))')
+    bob.ok("SETACL shared alice lr")
+    assert b"shared" in read_until(watcher, lambda l: b"shared" in l)[-1]
+
+
+def threadid(c, uid):
+    line = [l for l in c.ok("UID FETCH %d THREADID" % uid)
+            if b"THREADID" in l][0]
+    return re.search(rb"THREADID \(([^)]*)\)", line).group(1)
+
+
+def test_reply_on_one_front_end_joins_thread_from_the_other(pair):
+    """RFC 8474 THREADID: the thread names one front end records are
+    what the other looks a reply up in."""
+    a, b = pair
+    parent = (b"From: a@example.org\r\nMessage-ID: <p1@example.org>\r\n"
+              b"Subject: plans\r\n\r\nparent\r\n")
+    reply = (b"From: b@example.org\r\nMessage-ID: <r1@example.org>\r\n"
+             b"In-Reply-To: <p1@example.org>\r\nSubject: Re: plans\r\n"
+             b"\r\nreply\r\n")
+    other = (b"From: c@example.org\r\nMessage-ID: <o1@example.org>\r\n"
+             b"Subject: else\r\n\r\nother\r\n")
+    u1 = append(login(a), parent)
+    u2 = append(login(b), reply)
+    u3 = append(login(a), other)
+    c = login(b)
+    c.ok("SELECT INBOX")
+    t1, t2, t3 = threadid(c, u1), threadid(c, u2), threadid(c, u3)
+    assert t1 == t2 and t1 != t3 and t1.startswith(b"T"), (t1, t2, t3)
+
+
+def test_schema_upgrade_gives_old_mail_threads(template_dir, tmp_path):
+    """Migration 2 on a database that has mail: old rows get the number
+    of their body, copies share it, new threads start above them."""
+    import conftest
+    d = str(tmp_path / "up")
+    shutil.copytree(template_dir, d)
+    srv = Server(d).start()
+    c = login(srv)
+    append(c)
+    append(c)                       # the same bytes: one body
+    c.ok("CREATE Other")
+    append(c, MESSAGE.replace(b"body", b"other"), "Other")
+    c.close()
+    assert srv.stop() == 0
+    db = srv.options["pg_conninfo"].rsplit("dbname=", 1)[1]
+    subprocess.run(["psql", "-X", "-q", "-v", "ON_ERROR_STOP=1", "-d",
+                    conftest.PG.conninfo(db), "-c",
+                    "ALTER TABLE messages DROP COLUMN thread_id;"
+                    "DROP TABLE thread_names; DROP SEQUENCE thread_seq;"
+                    "DELETE FROM schema_migrations WHERE version = 2"],
+                   check=True, capture_output=True, timeout=60)
+    srv.start()
+    try:
+        c = login(srv)
+        c.ok("SELECT INBOX")
+        t1, t2 = threadid(c, 1), threadid(c, 2)
+        uid = append(c, MESSAGE.replace(b"body", b"new"))
+        t3 = threadid(c, uid)
+        c.ok("SELECT Other")
+        t4 = threadid(c, 1)
+    finally:
+        rc = srv.stop()
+        check_server_log(srv)
+    assert rc == 0
+    assert t1 == t2 and len({t1, t3, t4}) == 3, (t1, t2, t3, t4)
+    assert int(t3[1:], 16) > max(int(t1[1:], 16), int(t4[1:], 16))

@@ -261,8 +261,10 @@ static int acl_set_tx(struct store *s, int64_t user_id, const char *name,
 				" ON CONFLICT (mailbox_id, identifier)"
 				" DO UPDATE SET rights = EXCLUDED.rights", &p);
 		}
-		/* sessions with the mailbox selected re-read their rights */
+		/* sessions with the mailbox selected re-read their rights;
+		 * who may LIST it may have changed too (RFC 5465 5.4) */
 		pg_tx_changed(s, mb.id);
+		pg_tx_changed(s, STORE_CHANGE_NAMES);
 	}
 	buf_free(&id);
 	buf_free(&letters);

@@ -56,5 +56,11 @@ const struct store_backend store_pg_backend = {
 	.import_append = store_pg_import_append,
 	.import_find = store_pg_import_find,
 	.stats = store_pg_stats,
+	.subscriptions_list = store_pg_subscriptions_list,
+	.tombstones_get = store_pg_tombstones_get,
+	.quota_limits_get = store_pg_quota_limits_get,
+	.migrate_append = store_pg_migrate_append,
+	.migrate_flags_set = store_pg_migrate_flags_set,
+	.migrate_mailbox_set = store_pg_migrate_mailbox_set,
 	.close = store_pg_close,
 };

@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "core/buf.h"
+#include "mail/thread-keys.h"
 #include "store/backend.h"
 #include "store/blobfile.h"
 #include "store/common.h"
@@ -142,6 +143,20 @@ int pg_messages_move_all(struct store *s, int64_t src, int64_t dst);
 int pg_append_tx(struct store *s, int64_t mailbox_id,
 		 const struct store_append_msg *msgs, const uint32_t *uids,
 		 size_t count, uint32_t *uids_r, uint32_t *uidvalidity_r);
+
+/* ---- thread.c: THREADID (RFC 8474 5.2), the rule of mail/thread-keys.h ---- */
+/* Reads the keys of a body to store (outside any transaction: a spilled
+ * literal is read from its file). mail_thread_keys_free frees them. */
+void pg_thread_keys_of(const struct store_blobfile_src *src,
+		       struct mail_thread_keys *keys_r);
+/* Serializes thread assignment for user_id's mail until the transaction
+ * ends; take it before the first pg_thread_assign of a transaction. */
+int pg_thread_lock(struct store *s, int64_t user_id);
+/* Inside the transaction, after the body's blob row exists: the thread
+ * of a new message row of user_id's (rules 1-3), recording its ids (rule
+ * 4). */
+int pg_thread_assign(struct store *s, int64_t user_id, int64_t blob_id,
+		     const struct mail_thread_keys *keys, int64_t *thread_id_r);
 
 /* ---- blob.c ---- */
 int pg_blob_attach(struct store *s, struct store_blobfile_src *src,
@@ -287,6 +302,21 @@ int store_pg_import_find(struct store *store, int64_t mailbox_id,
 		uint32_t *uid_r, const char **error_r);
 int store_pg_stats(struct store *store, struct store_stats *stats_r,
 		const char **error_r);
+int store_pg_subscriptions_list(struct store *store, int64_t user_id,
+		char ***names_r, size_t *count_r, const char **error_r);
+int store_pg_tombstones_get(struct store *store, int64_t mailbox_id,
+		struct store_tombstone **list_r, size_t *count_r,
+		const char **error_r);
+int store_pg_quota_limits_get(struct store *store, const char *user,
+		struct store_quota_limits *limits_r, const char **error_r);
+int store_pg_migrate_append(struct store *store, int64_t mailbox_id,
+		const struct store_migrate_msg *msgs, size_t count,
+		const char **error_r);
+int store_pg_migrate_flags_set(struct store *store, int64_t mailbox_id,
+		const struct store_msg *msgs, size_t count,
+		const char **error_r);
+int store_pg_migrate_mailbox_set(struct store *store, int64_t mailbox_id,
+		const struct store_mailbox_state *state, const char **error_r);
 void store_pg_close(struct store **store);
 
 #endif

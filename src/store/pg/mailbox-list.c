@@ -166,6 +166,10 @@ int store_pg_mailbox_subscribe(struct store *s, int64_t user_id,
 		code = pg_fail(s, STORE_EINVALID, "invalid mailbox name");
 	pg_param_int(&p, user_id);
 	pg_param_str(&p, buf_cstr(&norm));
+	/* a transaction, so the NOTIFY event (RFC 5465 5.5) goes out with
+	 * the commit, to this process's bus and to other front ends */
+	if (code == STORE_OK)
+		code = pg_tx_begin(s);
 	PGresult *res = code != STORE_OK ? NULL : pg_query(s, subscribe ?
 		"INSERT INTO subscriptions (user_id, name) VALUES ($1, $2)"
 		" ON CONFLICT DO NOTHING" :
@@ -174,6 +178,10 @@ int store_pg_mailbox_subscribe(struct store *s, int64_t user_id,
 	if (res != NULL && !subscribe && strcmp(PQcmdTuples(res), "0") == 0)
 		code = pg_fail(s, STORE_ENONEXISTENT, "not subscribed");
 	PQclear(res);
+	if (code == STORE_OK)
+		pg_tx_changed(s, STORE_CHANGE_SUBSCRIPTIONS);
+	if (s->in_tx)
+		code = pg_tx_end(s, code);
 	buf_free(&norm);
 	pg_error_out(s, error_r);
 	return code;

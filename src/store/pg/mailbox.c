@@ -232,6 +232,8 @@ static int insert_mailbox(struct store *s, int64_t user_id, const char *name,
 		"mailbox");
 	if (ret == STORE_EALREADYEXISTS)
 		ret = pg_fail(s, ret, "mailbox already exists");
+	/* RFC 5465 5.4: NOTIFY's MailboxName event */
+	pg_tx_changed(s, STORE_CHANGE_NAMES);
 	if (ret == STORE_OK && id_r != NULL)
 		*id_r = id;
 	/* RFC 4314 4: a new mailbox SHOULD inherit its parent's ACL */
@@ -316,6 +318,7 @@ static int create_tx(struct store *s, int64_t user_id, const char *name,
 		if (id_r != NULL)
 			*id_r = mb.id;
 		pg_tx_changed(s, mb.id);
+		pg_tx_changed(s, STORE_CHANGE_NAMES);
 		return pg_exec(s, "UPDATE mailboxes SET uidvalidity ="
 			       " nextval('uidvalidity_seq'), attrs = $2"
 			       " WHERE id = $1", &p);
@@ -401,6 +404,7 @@ static int delete_tx(struct store *s, int64_t user_id, const char *name)
 	if (ret != STORE_OK)
 		return ret;
 	pg_tx_changed(s, mb.id);
+	pg_tx_changed(s, STORE_CHANGE_NAMES);
 	if (children)
 		return pg_exec(s, "UPDATE mailboxes SET attrs = 1,"
 			       " highestmodseq = highestmodseq + 1"
@@ -477,6 +481,7 @@ static int rename_tx(struct store *s, int64_t user_id, const char *old_name,
 			pg_fail(s, code, "mailbox already exists") : code;
 	for (int i = 0; i < PQntuples(res); i++)
 		pg_tx_changed(s, pg_int(res, i, 0));
+	pg_tx_changed(s, STORE_CHANGE_NAMES);
 	PQclear(res);
 	return STORE_OK;
 }

@@ -263,9 +263,10 @@ static int copy_tx(struct store *s, int64_t src_id,
 	if (code == STORE_OK)
 		code = pg_exec(s, "INSERT INTO messages (mailbox_id, uid, modseq,"
 			" flags, keywords, internaldate, tz, size, blob_id,"
-			" savedate) SELECT $3, $4 + row_number() OVER (ORDER BY"
-			" uid) - 1, $5, flags & $6, CASE WHEN $7 = 1 THEN"
-			" keywords END, internaldate, tz, size, blob_id, $8"
+			" savedate, thread_id) SELECT $3, $4 + row_number()"
+			" OVER (ORDER BY uid) - 1, $5, flags & $6, CASE WHEN"
+			" $7 = 1 THEN keywords END, internaldate, tz, size,"
+			" blob_id, $8, thread_id"
 			" FROM messages WHERE mailbox_id = $1 AND"
 			" $2::int8multirange @> uid", &p);
 	struct pg_params k = { 0 };

@@ -78,7 +78,8 @@ int pg_keywords_register_str(struct store *s, int64_t mailbox_id,
 
 static int insert_message(struct store *s, int64_t mailbox_id, uint32_t uid,
 			  uint64_t modseq, const struct store_append_msg *m,
-			  uint32_t flags, const char *keywords, int64_t blob_id)
+			  uint32_t flags, const char *keywords, int64_t blob_id,
+			  int64_t thread_id)
 {
 	struct pg_params p = { 0 };
 	time_t now = time(NULL);
@@ -93,9 +94,11 @@ static int insert_message(struct store *s, int64_t mailbox_id, uint32_t uid,
 	pg_param_int(&p, (int64_t)m->size);
 	pg_param_int(&p, blob_id);
 	pg_param_int(&p, now);
+	pg_param_int(&p, thread_id);
 	return pg_exec(s, "INSERT INTO messages (mailbox_id, uid, modseq, flags,"
-		       " keywords, internaldate, tz, size, blob_id, savedate)"
-		       " VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)", &p);
+		       " keywords, internaldate, tz, size, blob_id, savedate,"
+		       " thread_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9,"
+		       " $10, $11)", &p);
 }
 
 /* The UID for one message: `want` if it is at least uidnext, else the
@@ -122,6 +125,7 @@ int pg_append_tx(struct store *s, int64_t mailbox_id,
 		 size_t count, uint32_t *uids_r, uint32_t *uidvalidity_r)
 {
 	struct store_blobfile_src *src = xcalloc(count, sizeof(*src));
+	struct mail_thread_keys *keys = xcalloc(count, sizeof(*keys));
 	struct buf kw = BUF_INIT;
 	struct store_mailbox mb;
 	struct pg_usage before;
@@ -140,6 +144,9 @@ int pg_append_tx(struct store *s, int64_t mailbox_id,
 					   msgs[i].sha256 != NULL, &s->error) < 0)
 			ret = pg_fail(s, STORE_EUNAVAILABLE, "%s",
 				      buf_cstr(&s->error));
+		/* parsed here, outside the transaction, like the fsyncs */
+		if (ret == STORE_OK)
+			pg_thread_keys_of(&src[i], &keys[i]);
 	}
 	if (ret == STORE_OK)
 		ret = pg_tx_begin(s);
@@ -157,14 +164,19 @@ int pg_append_tx(struct store *s, int64_t mailbox_id,
 	/* one new modseq for the whole append; locks the mailbox row */
 	if (ret == STORE_OK)
 		ret = pg_mailbox_allocate(s, mailbox_id, 0, &first, &modseq);
+	if (ret == STORE_OK)
+		ret = pg_thread_lock(s, mb.user_id);
 	uint32_t mask = store_flag_mask(mb.rights);
 	bool may_keywords = (mb.rights & ACL_WRITE) != 0;
 	for (size_t i = 0; i < count && ret == STORE_OK; i++) {
-		int64_t blob_id;
+		int64_t blob_id, thread_id = 0;
 		uint32_t uid;
 		ret = take_uid(s, mailbox_id, uids ? uids[i] : 0, &uid);
 		if (ret == STORE_OK)
 			ret = pg_blob_attach(s, &src[i], &blob_id);
+		if (ret == STORE_OK)
+			ret = pg_thread_assign(s, mb.user_id, blob_id, &keys[i],
+					       &thread_id);
 		buf_reset(&kw);
 		if (ret == STORE_OK && may_keywords)
 			ret = pg_keywords_register(s, mailbox_id,
@@ -173,7 +185,7 @@ int pg_append_tx(struct store *s, int64_t mailbox_id,
 		if (ret == STORE_OK)
 			ret = insert_message(s, mailbox_id, uid, modseq, &msgs[i],
 					     msgs[i].flags & mask, buf_cstr(&kw),
-					     blob_id);
+					     blob_id, thread_id);
 		if (ret == STORE_OK && uids_r != NULL)
 			uids_r[i] = uid;
 	}
@@ -185,6 +197,9 @@ int pg_append_tx(struct store *s, int64_t mailbox_id,
 	if (ret == STORE_OK && uidvalidity_r != NULL)
 		*uidvalidity_r = mb.uidvalidity;
 out:
+	for (size_t i = 0; i < count; i++)
+		mail_thread_keys_free(&keys[i]);
+	free(keys);
 	free(src);
 	buf_free(&kw);
 	return ret;
@@ -369,7 +384,7 @@ int store_pg_messages_get(struct store *s, int64_t mailbox_id,
 	pg_param_str(&p, buf_cstr(&set));
 	PGresult *res = code != STORE_OK ? NULL : pg_query(s,
 		"SELECT uid, flags, modseq, keywords, internaldate, tz, size,"
-		" blob_id, savedate FROM messages WHERE mailbox_id = $1"
+		" blob_id, savedate, thread_id FROM messages WHERE mailbox_id = $1"
 		" AND $2::int8multirange @> uid ORDER BY uid", &p, &code);
 	int n = res != NULL ? PQntuples(res) : 0;
 	list_r->msgs = n ? xcalloc((size_t)n, sizeof(*list_r->msgs)) : NULL;
@@ -384,6 +399,7 @@ int store_pg_messages_get(struct store *s, int64_t mailbox_id,
 		m->size = (uint64_t)pg_int(res, i, 6);
 		m->blob_id = pg_int(res, i, 7);
 		m->savedate = (time_t)pg_int(res, i, 8);
+		m->thread_id = pg_int(res, i, 9);
 		if (kw != NULL && *kw != '\0') {
 			m->keywords = (const char *)(uintptr_t)
 				(list_r->strings_.len + 1);

@@ -1,8 +1,10 @@
 /*
  * store/pg: change notifications across front ends. Each commit that
  * changed a mailbox sends NOTIFY on channel quire_mailbox with payload
- * "<sender>:<mailbox id>" (delivered by PostgreSQL at commit, to every
- * listening front end); a server process runs one LISTEN thread that
+ * "<sender>:<mailbox id>" (the id may be a pseudo id of store.h,
+ * STORE_CHANGE_NAMES or STORE_CHANGE_SUBSCRIPTIONS), delivered by
+ * PostgreSQL at commit to every listening front end; a server process
+ * runs one LISTEN thread that
  * feeds other senders' notifications into the same change hook the
  * in-process bus uses. A lost notification only delays a session until
  * its next sync: the views compare modseqs, not notifications.
@@ -79,7 +81,11 @@ static void deliver(const char *payload)
 		return;
 	char *end;
 	long long id = strtoll(colon + 1, &end, 10);
-	if (*end == '\0' && id > 0)
+	/* mailbox ids, and the pseudo ids of store.h for NOTIFY's name and
+	 * subscription events */
+	if (end != colon + 1 && *end == '\0' &&
+	    (id > 0 || id == STORE_CHANGE_NAMES ||
+	     id == STORE_CHANGE_SUBSCRIPTIONS))
 		store_hook_run(id);
 }
 

@@ -11,7 +11,7 @@
  * unique on lower(name); uidvalidity comes from a sequence; quota usage is
  * kept by plpgsql triggers in the changing transaction; SEARCH uses
  * pg_trgm GIN indexes on the extracted text (fts.c); SHA-256 values are
- * hex text.
+ * hex text; thread numbers come from a sequence (thread.c).
  */
 #include <stddef.h>
 
@@ -119,6 +119,27 @@ static const char *const migrations[] = {
 	"  body text NOT NULL);"
 	"CREATE INDEX fts_header ON fts USING gin (header gin_trgm_ops);"
 	"CREATE INDEX fts_body ON fts USING gin (body gin_trgm_ops);",
+	/* 2: THREADID (RFC 8474 5.2), as SQLite's migration 4; the rule is
+	 * in mail/thread-keys.h, applied by thread.c. messages.thread_id is
+	 * the thread number (0: none; COPY/MOVE copy it); rows stored before
+	 * get the number of their body (blob id), so copies of one body
+	 * share it, and thread_seq starts above every blob id: a sequence,
+	 * so front ends allocating together never share a number.
+	 * thread_names: per user, each message-id seen (own, In-Reply-To,
+	 * References), the thread it was first seen in and the base subject
+	 * of that message; raw bytes (bytea: headers need not be UTF-8).
+	 * Rows are never updated. */
+	"ALTER TABLE messages ADD COLUMN thread_id bigint NOT NULL DEFAULT 0;"
+	"UPDATE messages SET thread_id = blob_id;"
+	"CREATE SEQUENCE thread_seq MINVALUE 1;"
+	"SELECT setval('thread_seq',"
+	"  coalesce((SELECT max(id) FROM blobs), 0) + 1, false);"
+	"CREATE TABLE thread_names ("
+	"  user_id bigint NOT NULL REFERENCES users(id) ON DELETE CASCADE,"
+	"  message_id bytea NOT NULL,"
+	"  subject bytea NOT NULL,"
+	"  thread_id bigint NOT NULL,"
+	"  PRIMARY KEY (user_id, message_id));",
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))
