@@ -319,3 +319,39 @@ def test_sqlite_postgresql_sqlite_round_trip(server_factory, tmp_path,
             with open(os.path.join(src.data_dir, rel), "rb") as a, \
                     open(os.path.join(back_dir, rel), "rb") as b:
                 assert a.read() == b.read(), rel
+
+
+def thread_partition(server, user):
+    """UID -> THREADID of the user's INBOX, as the sets of UIDs sharing one."""
+    c = login(server, user)
+    c.ok("SELECT INBOX")
+    groups = {}
+    for line in c.ok("UID FETCH 1:* (UID THREADID)"):
+        m = re.search(rb"UID (\d+) THREADID \((T[0-9a-f]+)\)", line)
+        if m:
+            groups.setdefault(m.group(2), set()).add(int(m.group(1)))
+    c.close()
+    return sorted(sorted(g) for g in groups.values())
+
+
+def test_copy_keeps_threads_together(server_factory, tmp_path):
+    """THREADID numbers are the destination's own, but messages that share
+    a thread on the source share one on the copy (RFC 8474 5.2)."""
+    src = server_factory()
+    a = login(src, "alice")
+    append(a, "INBOX", b"Message-ID: <root@x>\r\nSubject: plans\r\n\r\nhi\r\n")
+    append(a, "INBOX", b"Message-ID: <other@x>\r\nSubject: lunch\r\n\r\nyo\r\n")
+    append(a, "INBOX", b"Message-ID: <re@x>\r\nIn-Reply-To: <root@x>\r\n"
+           b"Subject: Re: plans\r\n\r\nok\r\n")
+    a.close()
+    before = thread_partition(src, "alice")
+    assert before == [[1, 3], [2]]
+    assert src.stop() == 0
+
+    dst = str(tmp_path / "copy")
+    run_migrate(src.data_dir, dst)
+    copy = start_copy(dst, src)
+    try:
+        assert thread_partition(copy, "alice") == before
+    finally:
+        assert copy.stop() == 0

@@ -164,11 +164,12 @@ int store_sqlite_quota_limits_get(struct store *s, const char *user,
 
 static int insert_row(struct store *s, int64_t mailbox_id,
 		      const struct store_migrate_msg *m, const char *keywords,
-		      int64_t blob_id)
+		      int64_t blob_id, int64_t thread_id)
 {
 	sqlite3_stmt *st = store_stmt(s, "INSERT INTO messages (mailbox_id, uid,"
 		" modseq, flags, keywords, internaldate, tz, size, blob_id,"
-		" savedate) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)");
+		" savedate, thread_id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8,"
+		" ?9, ?10, ?11)");
 	if (st == NULL)
 		return STORE_ESERVERBUG;
 	sqlite3_bind_int64(st, 1, mailbox_id);
@@ -182,6 +183,7 @@ static int insert_row(struct store *s, int64_t mailbox_id,
 	sqlite3_bind_int64(st, 8, (sqlite3_int64)m->msg.size);
 	sqlite3_bind_int64(st, 9, blob_id);
 	sqlite3_bind_int64(st, 10, m->savedate);
+	sqlite3_bind_int64(st, 11, thread_id);
 	return store_exec_stmt(s, st, "insert message");
 }
 
@@ -218,7 +220,8 @@ static int check_not_expunged(struct store *s, int64_t mailbox_id,
 
 static int append_tx(struct store *s, int64_t mailbox_id,
 		     const struct store_migrate_msg *msgs,
-		     struct store_blob_src *srcs, size_t count)
+		     struct store_blob_src *srcs,
+		     const struct mail_thread_keys *keys, size_t count)
 {
 	struct store_mailbox mb;
 	struct buf kw = BUF_INIT;
@@ -239,9 +242,15 @@ static int append_tx(struct store *s, int64_t mailbox_id,
 					 " the mailbox's messages", msgs[i].uid);
 		if (ret == STORE_OK)
 			ret = check_not_expunged(s, mailbox_id, msgs[i].uid);
-		int64_t blob_id = 0;
+		int64_t blob_id = 0, thread_id = 0;
 		if (ret == STORE_OK)
 			ret = store_blob_attach(s, &srcs[i], &blob_id);
+		/* Thread numbers are not copied: the destination's rule
+		 * (mail/thread-keys.h) gives them, as on delivery, so its
+		 * thread_names stay consistent with its own numbering. */
+		if (ret == STORE_OK)
+			ret = store_thread_assign(s, mb.user_id, blob_id,
+						  &keys[i], &thread_id);
 		if (ret == STORE_OK)
 			ret = store_keywords_register(s, mailbox_id,
 						      msgs[i].msg.keywords,
@@ -249,7 +258,7 @@ static int append_tx(struct store *s, int64_t mailbox_id,
 						      &kw);
 		if (ret == STORE_OK)
 			ret = insert_row(s, mailbox_id, &msgs[i], buf_cstr(&kw),
-					 blob_id);
+					 blob_id, thread_id);
 		next = msgs[i].uid + 1;
 		if (msgs[i].modseq > modseq)
 			modseq = msgs[i].modseq;
@@ -266,6 +275,7 @@ int store_sqlite_migrate_append(struct store *s, int64_t mailbox_id,
 		const char **error_r)
 {
 	struct store_blob_src *srcs = xcalloc(count ? count : 1, sizeof(*srcs));
+	struct mail_thread_keys *keys = xcalloc(count ? count : 1, sizeof(*keys));
 	int ret = STORE_OK;
 
 	/* Bodies first and fsynced, outside the write lock, as store_append. */
@@ -281,13 +291,15 @@ int store_sqlite_migrate_append(struct store *s, int64_t mailbox_id,
 		if (m->sha256 != NULL)
 			memcpy(srcs[i].sha, m->sha256, STORE_SHA256_LEN);
 		ret = store_blob_prepare(s, &srcs[i], m->sha256 != NULL);
+		if (ret == STORE_OK)
+			store_thread_keys_of(&srcs[i], &keys[i]);
 	}
 	if (ret == STORE_OK)
 		ret = store_blob_sync_dirs(s);
 	if (ret == STORE_OK && count > 0) {
 		ret = store_tx_write(s);
 		if (ret == STORE_OK) {
-			ret = append_tx(s, mailbox_id, msgs, srcs, count);
+			ret = append_tx(s, mailbox_id, msgs, srcs, keys, count);
 			if (ret == STORE_OK)
 				ret = store_blob_sync_dirs(s);
 			if (ret == STORE_OK)
@@ -296,7 +308,10 @@ int store_sqlite_migrate_append(struct store *s, int64_t mailbox_id,
 				store_tx_rollback(s);
 		}
 	}
+	for (size_t i = 0; i < count; i++)
+		mail_thread_keys_free(&keys[i]);
 	free(srcs);
+	free(keys);
 	store_error_out(s, error_r);
 	return ret;
 }
