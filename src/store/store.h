@@ -979,4 +979,12 @@ int store_migrate_mailbox_set(struct store *store, int64_t mailbox_id,
 			      const struct store_mailbox_state *state,
 			      const char **error_r);
 
+/*
+ * Appends to out the directory where the configured backend (store_configure)
+ * wants big literals spilled for data_dir: on the filesystem of its message
+ * bodies, so storing a spilled message links the file instead of copying
+ * it. The directory exists once a store handle has been opened.
+ */
+void store_spill_dir(const char *data_dir, struct buf *out);
+
 #endif
