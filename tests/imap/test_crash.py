@@ -350,6 +350,17 @@ def tiny_disk(template_dir):
         os.rmdir(top)
 
 
+def fill_up(path):
+    """Writes path until the filesystem has no space left (bounded)."""
+    chunk = b"\0" * 4096
+    with open(path, "wb", buffering=0) as f:
+        for _ in range(1024):
+            try:
+                f.write(chunk)
+            except OSError:
+                break
+
+
 def test_full_disk_append_fails_with_no_and_loses_nothing(tiny_disk):
     top, data_dir = tiny_disk
     ballast = os.path.join(top, "ballast")
@@ -374,6 +385,9 @@ def test_full_disk_append_fails_with_no_and_loses_nothing(tiny_disk):
         assert refused is not None, "2 MB disk never filled"
         assert tagged_status(refused) == b"NO", refused
         assert stored, "nothing fit at all"
+        # Take the last free blocks too: on PostgreSQL only the body files
+        # live on this disk, and a small one could still fit beside them.
+        fill_up(os.path.join(top, "filler"))
         # More attempts while full: still NO, still a live session.
         for n in range(3):
             _, tagged = c.command(b"APPEND INBOX {20+}\r\n" + b"Subject: y\r\n\r\nyyyyyy")
@@ -387,6 +401,7 @@ def test_full_disk_append_fails_with_no_and_loses_nothing(tiny_disk):
         c.close()
 
         os.unlink(ballast)  # space comes back
+        os.unlink(os.path.join(top, "filler"))
         c = RawConn(server.port)
         c.login(*ALICE)
         body = b"Subject: after\r\n\r\nspace is back\r\n"
