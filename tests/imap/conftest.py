@@ -135,6 +135,18 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "uninitialised value", "Invalid free()")
 
 
+def serve_command(data_dir, options=None):
+    """The argv of a `quire serve` on data_dir with options (a dict), on
+    the store the suite runs against; for tests that start the process
+    themselves instead of through Server."""
+    cmd = [QUIRE, "serve", "-o", "data_dir=" + data_dir]
+    merged = store_options(data_dir)
+    merged.update(options or {})
+    for key, value in merged.items():
+        cmd += ["-o", "%s=%s" % (key, value)]
+    return cmd
+
+
 def quire(args, data_dir, options=None, stdin=None, check=True):
     """Runs a quire subcommand against data_dir and returns the result."""
     cmd = [QUIRE] + args + ["-o", "data_dir=" + data_dir]

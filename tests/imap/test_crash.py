@@ -29,7 +29,8 @@ import time
 
 import pytest
 
-from conftest import QUIRE, SLOWDOWN, Server, check_server_log, quire
+from conftest import (SLOWDOWN, Server, check_server_log, quire,
+                      serve_command)
 from imapclient import RawClient
 
 ALICE = ("alice", "alice-secret")
@@ -317,8 +318,8 @@ def test_sigterm_during_startup_exits_cleanly(template_dir, tmp_path):
     data_dir = str(tmp_path / "data")
     shutil.copytree(template_dir, data_dir)
     for _ in range(5):
-        cmd = [QUIRE, "serve", "-o", "data_dir=" + data_dir,
-               "-o", "imap_listen=127.0.0.1:0", "-o", "imaps_listen="]
+        cmd = serve_command(data_dir, {"imap_listen": "127.0.0.1:0",
+                                       "imaps_listen": ""})
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)
         # The first log line comes from a server not yet ready to stop.
