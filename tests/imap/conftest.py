@@ -73,17 +73,26 @@ class PgCluster:
     def start(self):
         self.run([PG_BIN + "/initdb", "-D", self.data, "-A", "trust",
                   "-U", "quire", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
+        self.resume()
+        return self
+
+    def resume(self):
+        """Starts the (initialised) cluster, e.g. again after halt()."""
         self.run([PG_BIN + "/pg_ctl", "-D", self.data, "-w", "-l",
                   os.path.join(self.top, "log"), "-o",
                   "-k %s -c listen_addresses= -c fsync=off "
                   "-c max_connections=300 -c full_page_writes=off" % self.top,
                   "start"])
-        return self
+
+    def halt(self, mode="fast"):
+        """Stops the cluster, keeping its data: the database goes away
+        under running servers (mode "immediate" is a crash)."""
+        self.run([PG_BIN + "/pg_ctl", "-D", self.data, "-m", mode,
+                  "-w", "stop"])
 
     def stop(self):
         try:
-            self.run([PG_BIN + "/pg_ctl", "-D", self.data, "-m", "fast",
-                      "-w", "stop"])
+            self.halt()
         finally:
             shutil.rmtree(self.top, ignore_errors=True)
 
