@@ -116,13 +116,21 @@ PG = None
 PG_TEMPLATE_DB = None
 
 
+# Left in the template data directory, so its copies (make_server, and the
+# tests that copy it themselves) get a clone of the template database with
+# the test users, while a fresh data directory gets an empty one whatever
+# ran before on this worker.
+PG_TEMPLATE_MARK = ".quire-test-pg-template"
+
+
 def store_options(data_dir):
     """The -o options that point quire at data_dir's store."""
     if STORE != "postgresql":
         return {}
     key = os.path.realpath(data_dir)
     if key not in PG.dbs:
-        PG.dbs[key] = PG.new_db(PG_TEMPLATE_DB)
+        copied = os.path.exists(os.path.join(data_dir, PG_TEMPLATE_MARK))
+        PG.dbs[key] = PG.new_db(PG_TEMPLATE_DB if copied else None)
     return {"store": "postgresql", "pg_conninfo": PG.conninfo(PG.dbs[key])}
 
 
@@ -279,6 +287,7 @@ def template_dir(tmp_path_factory):
               stdin=(password + "\n").encode())
     if STORE == "postgresql":
         PG_TEMPLATE_DB = PG.dbs[os.path.realpath(d)]
+        open(os.path.join(d, PG_TEMPLATE_MARK), "w").close()
     return d
 
 
