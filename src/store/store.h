@@ -621,6 +621,9 @@ void store_set_change_hook(store_change_fn *fn, void *context);
  */
 #define STORE_CHANGE_NAMES ((int64_t)-1)
 #define STORE_CHANGE_SUBSCRIPTIONS ((int64_t)-2)
+/* Any mailbox may have changed unheard (store/pg after its LISTEN
+ * connection was lost and came back): every watcher resyncs. */
+#define STORE_CHANGE_ANY ((int64_t)-3)
 
 /*
  * Other processes (`quire deliver`) cannot call the hook, so after each

@@ -143,3 +143,31 @@ def test_cut_connections_reconnect_and_idle_still_hears(pair, pg_cluster):
     idler.send(b"DONE\r\n")
     _, tagged = idler.read_until_tagged("idle")
     assert tagged.startswith(b"idle OK")
+
+
+def test_change_while_listener_is_down_is_not_lost(pair, pg_cluster):
+    """B's LISTEN connection backs off while the database is down; A's
+    APPEND right after the restart commits before B listens again, so B
+    never gets its notification: B's IDLE session must still learn of it
+    (a lost notification only delays)."""
+    a, b = pair
+    idler = login(b)
+    idler.ok("SELECT INBOX")
+    idler.send(b"idle IDLE\r\n")
+    assert idler.line().startswith(b"+ ")
+    writer = login(a)
+    pg_cluster.halt()
+    try:
+        time.sleep(3)   # B's listener is deep in its back-off by now
+    finally:
+        pg_cluster.resume()
+    until_ok(writer, "NOOP")
+    tagged = append(writer, 1)
+    if b" OK " not in tagged:
+        assert unavailable(tagged), tagged
+        time.sleep(2.5)   # past the store's reconnect back-off
+        assert b" OK " in append(writer, 1)
+    idler.sock.settimeout(ANSWER_WITHIN)
+    assert idler.response() == b"* 1 EXISTS"
+    idler.send(b"DONE\r\n")
+    idler.read_until_tagged("idle")
