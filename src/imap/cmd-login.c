@@ -29,7 +29,10 @@ bool cmd_login(struct command *cmd)
 	const char *error;
 	if (st == NULL)
 		return command_no(cmd, "UNAVAILABLE", "Mail store unavailable");
-	if (store_user_get(st, user, &account, &error) != STORE_OK) {
+	int code = store_user_get(st, user, &account, &error);
+	if (login_store_unavailable(cmd, code))
+		return true;
+	if (code != STORE_OK) {
 		/* Same cost as a real check, so timing does not tell which
 		 * user names exist. */
 		password_verify(password, password_dummy_hash());

@@ -32,7 +32,7 @@ int imap_server_init(const struct config *cfg, char **error_r)
 	/* Big literals spill next to the blobs, so the store can link the
 	 * file into place instead of copying it. */
 	struct buf dir = BUF_INIT;
-	buf_printf(&dir, "%s/tmp", cfg->data_dir);
+	store_spill_dir(cfg->data_dir, &dir);
 	server_spill_dir = buf_steal(&dir);
 	server_throttle = auth_throttle_new(cfg->auth_fail_delay_ms,
 					    cfg->auth_fail_delay_max_ms,

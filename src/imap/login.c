@@ -27,12 +27,36 @@ bool login_refuse_if_locked(struct command *cmd)
 	return true;
 }
 
+/* Set by the credential callbacks when the store could not be asked:
+ * the failure that follows is then the store's, not the client's. */
+static __thread bool credentials_unavailable;
+
+static void note_store_code(int code)
+{
+	if (code == STORE_EUNAVAILABLE)
+		credentials_unavailable = true;
+}
+
+bool login_store_unavailable(struct command *cmd, int store_code)
+{
+	if (store_code != STORE_EUNAVAILABLE)
+		return false;
+	/* Not a failed login: no throttle, no failure count, and the client
+	 * learns to retry rather than to ask for a new password. */
+	log_warn(session_id(cmd->session), "login not checked: store unavailable");
+	command_no(cmd, "UNAVAILABLE", "Mail store unavailable; try later");
+	return true;
+}
+
 bool login_succeed(struct command *cmd, const char *user, const char *mech)
 {
 	struct session *s = cmd->session;
 	struct buf code = BUF_INIT;
+	int ret = session_login(s, user);
 
-	if (session_login(s, user) < 0)
+	if (ret == -2)
+		return login_store_unavailable(cmd, STORE_EUNAVAILABLE);
+	if (ret < 0)
 		return login_fail(cmd, user, mech, "account vanished");
 	auth_throttle_success(imap_server_throttle(), conn_peer_ip(s->conn));
 	metrics_login(true);
@@ -72,6 +96,11 @@ bool login_fail(struct command *cmd, const char *user, const char *mech,
 		const char *reason)
 {
 	struct session *s = cmd->session;
+
+	if (credentials_unavailable) {
+		credentials_unavailable = false;
+		return login_store_unavailable(cmd, STORE_EUNAVAILABLE);
+	}
 	unsigned delay = auth_throttle_failure(imap_server_throttle(),
 					       conn_peer_ip(s->conn), time(NULL));
 
@@ -96,7 +125,11 @@ static int login_get_password_hash(void *ctx, const char *user, char **hash_r)
 	struct store_user account;
 	const char *error;
 
-	if (st == NULL || store_user_get(st, user, &account, &error) != STORE_OK)
+	if (st == NULL)
+		return -1;
+	int code = store_user_get(st, user, &account, &error);
+	note_store_code(code);
+	if (code != STORE_OK)
 		return -1;
 	*hash_r = xstrdup(account.password_hash);
 	store_user_free(&account);
@@ -112,7 +145,11 @@ static int login_get_scram(void *ctx, const char *user,
 	const char *error;
 	int ret = -1;
 
-	if (st == NULL || store_user_get(st, user, &account, &error) != STORE_OK)
+	if (st == NULL)
+		return -1;
+	int code = store_user_get(st, user, &account, &error);
+	note_store_code(code);
+	if (code != STORE_OK)
 		return -1;
 	if (account.has_scram && account.scram.salt_len > 0 &&
 	    account.scram.salt_len <= sizeof(r->salt)) {

@@ -33,7 +33,8 @@ static void notify_worker_deliver(struct worker *worker, void *arg)
 	/* A session may unwatch itself inside the callback, so walk a
 	 * snapshot of the count and re-check the slot each time. */
 	for (size_t i = 0; i < watcher_count; i++) {
-		if (watchers[i].mailbox_id == mailbox_id)
+		if (watchers[i].mailbox_id == mailbox_id ||
+		    mailbox_id == STORE_CHANGE_ANY)
 			session_mailbox_changed(watchers[i].session);
 	}
 	/* After the watchers, so IDLE has synced the view first. A listener

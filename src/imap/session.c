@@ -93,8 +93,11 @@ int session_login(struct session *s, const char *user)
 	struct store_user account;
 	const char *error;
 
-	if (st == NULL || store_user_get(st, user, &account, &error) != STORE_OK)
-		return -1;
+	if (st == NULL)
+		return -2;
+	int code = store_user_get(st, user, &account, &error);
+	if (code != STORE_OK)
+		return code == STORE_EUNAVAILABLE ? -2 : -1;
 	free(s->user);
 	s->user = xstrdup(account.name);
 	s->user_id = account.id;

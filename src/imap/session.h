@@ -87,7 +87,8 @@ bool session_plaintext_allowed(const struct session *s);
 
 /*
  * Moves to the authenticated state as user (copied), with the idle timeout
- * for logged-in sessions. Returns 0, or -1 if the account vanished.
+ * for logged-in sessions. Returns 0, -1 if the account vanished, or -2 if
+ * the store could not be reached.
  */
 int session_login(struct session *s, const char *user);
 

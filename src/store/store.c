@@ -59,6 +59,18 @@ const char *store_config_pg_conninfo(void)
 	return configured_conninfo != NULL ? configured_conninfo : "";
 }
 
+void store_spill_dir(const char *data_dir, struct buf *out)
+{
+	/* store/sqlite keeps data_dir/tmp; store/blobfile.c keeps tmp/ in the
+	 * blob directory, which for store/pg may be a shared blob_dir */
+	if (configured_kind != STORE_POSTGRESQL)
+		buf_printf(out, "%s/tmp", data_dir);
+	else if (configured_blob_dir != NULL)
+		buf_printf(out, "%s/tmp", configured_blob_dir);
+	else
+		buf_printf(out, "%s/blobs/tmp", data_dir);
+}
+
 void store_set_change_hook(store_change_fn *fn, void *context)
 {
 	__atomic_store_n(&change_context, context, __ATOMIC_RELEASE);

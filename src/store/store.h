@@ -621,6 +621,9 @@ void store_set_change_hook(store_change_fn *fn, void *context);
  */
 #define STORE_CHANGE_NAMES ((int64_t)-1)
 #define STORE_CHANGE_SUBSCRIPTIONS ((int64_t)-2)
+/* Any mailbox may have changed unheard (store/pg after its LISTEN
+ * connection was lost and came back): every watcher resyncs. */
+#define STORE_CHANGE_ANY ((int64_t)-3)
 
 /*
  * Other processes (`quire deliver`) cannot call the hook, so after each
@@ -987,5 +990,13 @@ struct store_mailbox_state {
 int store_migrate_mailbox_set(struct store *store, int64_t mailbox_id,
 			      const struct store_mailbox_state *state,
 			      const char **error_r);
+
+/*
+ * Appends to out the directory where the configured backend (store_configure)
+ * wants big literals spilled for data_dir: on the filesystem of its message
+ * bodies, so storing a spilled message links the file instead of copying
+ * it. The directory exists once a store handle has been opened.
+ */
+void store_spill_dir(const char *data_dir, struct buf *out);
 
 #endif

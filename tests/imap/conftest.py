@@ -73,17 +73,26 @@ class PgCluster:
     def start(self):
         self.run([PG_BIN + "/initdb", "-D", self.data, "-A", "trust",
                   "-U", "quire", "--no-sync", "-E", "UTF8", "--locale=C.UTF-8"])
+        self.resume()
+        return self
+
+    def resume(self):
+        """Starts the (initialised) cluster, e.g. again after halt()."""
         self.run([PG_BIN + "/pg_ctl", "-D", self.data, "-w", "-l",
                   os.path.join(self.top, "log"), "-o",
                   "-k %s -c listen_addresses= -c fsync=off "
                   "-c max_connections=300 -c full_page_writes=off" % self.top,
                   "start"])
-        return self
+
+    def halt(self, mode="fast"):
+        """Stops the cluster, keeping its data: the database goes away
+        under running servers (mode "immediate" is a crash)."""
+        self.run([PG_BIN + "/pg_ctl", "-D", self.data, "-m", mode,
+                  "-w", "stop"])
 
     def stop(self):
         try:
-            self.run([PG_BIN + "/pg_ctl", "-D", self.data, "-m", "fast",
-                      "-w", "stop"])
+            self.halt()
         finally:
             shutil.rmtree(self.top, ignore_errors=True)
 
@@ -107,13 +116,21 @@ PG = None
 PG_TEMPLATE_DB = None
 
 
+# Left in the template data directory, so its copies (make_server, and the
+# tests that copy it themselves) get a clone of the template database with
+# the test users, while a fresh data directory gets an empty one whatever
+# ran before on this worker.
+PG_TEMPLATE_MARK = ".quire-test-pg-template"
+
+
 def store_options(data_dir):
     """The -o options that point quire at data_dir's store."""
     if STORE != "postgresql":
         return {}
     key = os.path.realpath(data_dir)
     if key not in PG.dbs:
-        PG.dbs[key] = PG.new_db(PG_TEMPLATE_DB)
+        copied = os.path.exists(os.path.join(data_dir, PG_TEMPLATE_MARK))
+        PG.dbs[key] = PG.new_db(PG_TEMPLATE_DB if copied else None)
     return {"store": "postgresql", "pg_conninfo": PG.conninfo(PG.dbs[key])}
 
 
@@ -133,6 +150,18 @@ SANITIZER_MARKS = ("ERROR: AddressSanitizer", "ERROR: LeakSanitizer",
                    "runtime error:", "WARNING: ThreadSanitizer",
                    "definitely lost in", "Invalid read of", "Invalid write of",
                    "uninitialised value", "Invalid free()")
+
+
+def serve_command(data_dir, options=None):
+    """The argv of a `quire serve` on data_dir with options (a dict), on
+    the store the suite runs against; for tests that start the process
+    themselves instead of through Server."""
+    cmd = [QUIRE, "serve", "-o", "data_dir=" + data_dir]
+    merged = store_options(data_dir)
+    merged.update(options or {})
+    for key, value in merged.items():
+        cmd += ["-o", "%s=%s" % (key, value)]
+    return cmd
 
 
 def quire(args, data_dir, options=None, stdin=None, check=True):
@@ -258,6 +287,7 @@ def template_dir(tmp_path_factory):
               stdin=(password + "\n").encode())
     if STORE == "postgresql":
         PG_TEMPLATE_DB = PG.dbs[os.path.realpath(d)]
+        open(os.path.join(d, PG_TEMPLATE_MARK), "w").close()
     return d
 
 

@@ -29,7 +29,8 @@ import time
 
 import pytest
 
-from conftest import QUIRE, SLOWDOWN, Server, check_server_log, quire
+from conftest import (SLOWDOWN, Server, check_server_log, quire,
+                      serve_command)
 from imapclient import RawClient
 
 ALICE = ("alice", "alice-secret")
@@ -317,8 +318,8 @@ def test_sigterm_during_startup_exits_cleanly(template_dir, tmp_path):
     data_dir = str(tmp_path / "data")
     shutil.copytree(template_dir, data_dir)
     for _ in range(5):
-        cmd = [QUIRE, "serve", "-o", "data_dir=" + data_dir,
-               "-o", "imap_listen=127.0.0.1:0", "-o", "imaps_listen="]
+        cmd = serve_command(data_dir, {"imap_listen": "127.0.0.1:0",
+                                       "imaps_listen": ""})
         proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL,
                                 stderr=subprocess.PIPE)
         # The first log line comes from a server not yet ready to stop.
@@ -350,6 +351,17 @@ def tiny_disk(template_dir):
         os.rmdir(top)
 
 
+def fill_up(path):
+    """Writes path until the filesystem has no space left (bounded)."""
+    chunk = b"\0" * 4096
+    with open(path, "wb", buffering=0) as f:
+        for _ in range(1024):
+            try:
+                f.write(chunk)
+            except OSError:
+                break
+
+
 def test_full_disk_append_fails_with_no_and_loses_nothing(tiny_disk):
     top, data_dir = tiny_disk
     ballast = os.path.join(top, "ballast")
@@ -374,6 +386,9 @@ def test_full_disk_append_fails_with_no_and_loses_nothing(tiny_disk):
         assert refused is not None, "2 MB disk never filled"
         assert tagged_status(refused) == b"NO", refused
         assert stored, "nothing fit at all"
+        # Take the last free blocks too: on PostgreSQL only the body files
+        # live on this disk, and a small one could still fit beside them.
+        fill_up(os.path.join(top, "filler"))
         # More attempts while full: still NO, still a live session.
         for n in range(3):
             _, tagged = c.command(b"APPEND INBOX {20+}\r\n" + b"Subject: y\r\n\r\nyyyyyy")
@@ -387,6 +402,7 @@ def test_full_disk_append_fails_with_no_and_loses_nothing(tiny_disk):
         c.close()
 
         os.unlink(ballast)  # space comes back
+        os.unlink(os.path.join(top, "filler"))
         c = RawConn(server.port)
         c.login(*ALICE)
         body = b"Subject: after\r\n\r\nspace is back\r\n"

@@ -23,7 +23,7 @@ import time
 
 import pytest
 
-from conftest import QUIRE, Server, check_server_log
+from conftest import QUIRE, Server, check_server_log, serve_command
 
 ALICE = ("alice", "alice-secret")
 BOB = ("bob", "bob-secret")
@@ -314,9 +314,10 @@ def test_drops_root_to_configured_user(template_dir):
         assert rc == 0, srv.read_log()
         # An unknown user stops start-up instead of serving as root.
         res = subprocess.run(
-            [QUIRE, "serve", "-o", "data_dir=" + data_dir,
-             "-o", "imap_listen=127.0.0.1:0", "-o", "imaps_listen=",
-             "-o", "user=no-such-user-quire"], capture_output=True, timeout=30)
+            serve_command(data_dir, {"imap_listen": "127.0.0.1:0",
+                                     "imaps_listen": "",
+                                     "user": "no-such-user-quire"}),
+            capture_output=True, timeout=30)
         assert res.returncode != 0
         assert b"unknown user 'no-such-user-quire'" in res.stderr, res.stderr
     finally:

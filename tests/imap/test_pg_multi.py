@@ -58,22 +58,34 @@ def append(c, data=MESSAGE, mailbox="INBOX"):
 
 
 def test_append_on_one_reaches_idle_on_the_other(pair):
+    """Issue 10 wants < 100 ms; measured here (printed, see -s) over a few
+    APPENDs, asserted only against a bound a loaded 2-core CI machine
+    keeps (bench/pg_idle_latency.py measures 100 samples)."""
     a, b = pair
     idler = login(b)
     idler.ok("SELECT INBOX")
     idler.send(b"idle IDLE\r\n")
     assert idler.line().startswith(b"+ ")
     writer = login(a)
-    start = time.monotonic()
-    append(writer)
     idler.sock.settimeout(5)
-    assert idler.response() == b"* 1 EXISTS"
-    elapsed = time.monotonic() - start
+    took = []
+    for n in range(1, 11):
+        start = time.monotonic()
+        append(writer)
+        for _ in range(5):      # EXISTS, perhaps after the last RECENT
+            line = idler.response()
+            if line == b"* %d EXISTS" % n:
+                break
+            assert line.endswith(b" RECENT"), line
+        assert line == b"* %d EXISTS" % n
+        took.append(time.monotonic() - start)
     idler.send(b"DONE\r\n")
     _, tagged = idler.read_until_tagged("idle")
     assert tagged.startswith(b"idle OK")
-    # the issue's bound, with room for a loaded 2-core CI machine
-    assert elapsed < 1.0, elapsed
+    took.sort()
+    print("APPEND on A to EXISTS on B: median %.1f ms, max %.1f ms"
+          % (took[len(took) // 2] * 1000, took[-1] * 1000))
+    assert took[-1] < 2.0, took
 
 
 def test_concurrent_appends_get_unique_increasing_uids(pair):

@@ -213,12 +213,12 @@ def test_shutdown_says_bye(template_dir, tmp_path):
 
 
 def test_address_in_use_is_a_clear_error(server, template_dir, tmp_path):
-    from conftest import quire
     import subprocess
-    from conftest import QUIRE
+    from conftest import serve_command
     busy = "127.0.0.1:%d" % server.port
-    res = subprocess.run([QUIRE, "serve", "-o", "data_dir=" + str(tmp_path / "d2"),
-                          "-o", "imap_listen=" + busy, "-o", "imaps_listen="],
+    res = subprocess.run(serve_command(str(tmp_path / "d2"),
+                                       {"imap_listen": busy,
+                                        "imaps_listen": ""}),
                          capture_output=True, timeout=30)
     assert res.returncode != 0
     assert b"Address already in use" in res.stderr and busy.encode() in res.stderr

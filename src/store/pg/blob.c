@@ -62,10 +62,10 @@ int pg_blob_attach(struct store *s, struct store_blobfile_src *src,
 				       (long long)*blob_id_r);
 	}
 	PQclear(res);
-	buf_reset(&s->error);
-	if (code == STORE_OK &&
-	    store_blobfile_ensure(&s->files, src, &s->error) < 0)
-		code = pg_fail(s, STORE_EUNAVAILABLE, "%s", buf_cstr(&s->error));
+	struct buf why = BUF_INIT;
+	if (code == STORE_OK && store_blobfile_ensure(&s->files, src, &why) < 0)
+		code = pg_fail(s, STORE_EUNAVAILABLE, "%s", buf_cstr(&why));
+	buf_free(&why);
 	return code;
 }
 

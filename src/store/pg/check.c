@@ -1,13 +1,157 @@
 /*
  * store/pg: `quire check`: every blob row has its file with the recorded
- * size, uidnext lies above every UID, and no blob row is unreferenced.
- * With repair, uidnext is raised and unreferenced rows go. (Orphan files
- * in a shared blob_dir are left alone: another front end may be between
- * writing one and committing its row.)
+ * size, uidnext lies above every UID, no blob row is unreferenced, and no
+ * file in the blob directory lacks a row. With repair, uidnext is raised,
+ * unreferenced rows and their files go, and orphan files are removed.
+ *
+ * Orphan files in a blob_dir shared by several front ends: an appender
+ * writes its file before it takes the body's advisory lock and inserts the
+ * row (blob.c), so a young file without a row may be one in flight. A file
+ * counts as an orphan only when it is older than ORPHAN_GRACE_SECONDS and,
+ * re-checked under that same advisory lock, still has no row. Removing it
+ * then is safe even if an appender of the same body comes later: under the
+ * lock it finds the file gone and writes it again (store_blobfile_ensure).
  */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <string.h>
 #include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "store/pg/internal.h"
+
+/* An hour: far longer than any append takes between writing its file and
+ * committing its row, so the lock re-check rarely meets a live one. */
+#define ORPHAN_GRACE_SECONDS 3600
+
+struct orphan_scan {
+	struct store *s;
+	bool repair;
+	struct buf *report;
+	unsigned *problems;
+	time_t now;
+};
+
+static void orphan_found(struct orphan_scan *o, const char *dir,
+			 const char *name, const char *why)
+{
+	(*o->problems)++;
+	if (o->report != NULL)
+		buf_printf(o->report, "%s/%s: %s\n", dir, name, why);
+}
+
+/* Under the body's advisory lock: still no row? Then report (and with
+ * repair remove) the file. */
+static int orphan_recheck(struct orphan_scan *o, int dir_fd, const char *dir,
+			  const char *name, const char *hex)
+{
+	struct pg_params p = { 0 };
+	int code;
+
+	pg_param_str(&p, hex);
+	code = pg_tx_begin(o->s);
+	if (code != STORE_OK)
+		return code;
+	code = pg_exec(o->s, "SELECT pg_advisory_xact_lock("
+		       "hashtextextended($1, 7))", &p);
+	PGresult *res = code != STORE_OK ? NULL : pg_query(o->s,
+		"SELECT 1 FROM blobs WHERE sha256 = $1", &p, &code);
+	if (res != NULL && PQntuples(res) == 0) {
+		orphan_found(o, dir, name, "file without a blob row");
+		if (o->repair)
+			unlinkat(dir_fd, name, 0);
+	}
+	PQclear(res);
+	return pg_tx_end(o->s, code);
+}
+
+/* Whether the entry is a file old enough to judge. */
+static bool aged(struct orphan_scan *o, int dir_fd, const char *name)
+{
+	struct stat st;
+
+	return fstatat(dir_fd, name, &st, AT_SYMLINK_NOFOLLOW) == 0 &&
+		o->now - st.st_mtime >= ORPHAN_GRACE_SECONDS;
+}
+
+static int scan_fanout(struct orphan_scan *o, unsigned idx)
+{
+	char dir[8];
+	uint8_t sha[STORE_SHA256_LEN];
+	int code = STORE_OK;
+
+	snprintf(dir, sizeof(dir), "%02x", idx);
+	int fd = openat(o->s->files.dir_fd, dir,
+			O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		orphan_found(o, dir, "", strerror(errno));
+		return STORE_OK;
+	}
+	struct dirent *de;
+	while (code == STORE_OK && (de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !aged(o, fd, de->d_name))
+			continue;
+		if (!store_blobfile_name_parse(dir, de->d_name, sha)) {
+			orphan_found(o, dir, de->d_name, "not a blob file");
+			if (o->repair)
+				unlinkat(fd, de->d_name, 0);
+			continue;
+		}
+		struct pg_params p = { 0 };
+		char hex[65];
+		pg_sha_hex(sha, hex);
+		pg_param_str(&p, hex);
+		PGresult *res = pg_query(o->s, "SELECT 1 FROM blobs WHERE"
+					 " sha256 = $1", &p, &code);
+		bool missing = res != NULL && PQntuples(res) == 0;
+		PQclear(res);
+		if (missing)
+			code = orphan_recheck(o, fd, dir, de->d_name, hex);
+	}
+	closedir(d);
+	return code;
+}
+
+/* Partial files a crash left in tmp/ (named ones; O_TMPFILE leaves none). */
+static void scan_tmp(struct orphan_scan *o)
+{
+	int fd = dup(o->s->files.tmp_fd);
+	DIR *d = fd < 0 ? NULL : fdopendir(fd);
+
+	if (d == NULL) {
+		if (fd >= 0)
+			close(fd);
+		return;
+	}
+	rewinddir(d);
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		if (de->d_name[0] == '.' || !aged(o, fd, de->d_name))
+			continue;
+		orphan_found(o, "tmp", de->d_name, "leftover temporary file");
+		if (o->repair)
+			unlinkat(fd, de->d_name, 0);
+	}
+	closedir(d);
+}
+
+static int check_orphans(struct store *s, bool repair, struct buf *report,
+			 unsigned *problems)
+{
+	struct orphan_scan o = { s, repair, report, problems, time(NULL) };
+	int code = STORE_OK;
+
+	for (unsigned i = 0; i < 256 && code == STORE_OK; i++)
+		code = scan_fanout(&o, i);
+	if (code == STORE_OK)
+		scan_tmp(&o);
+	return code;
+}
 
 static int check_tx(struct store *s, bool repair, struct buf *report,
 		    unsigned *problems)
@@ -60,6 +204,14 @@ static int check_tx(struct store *s, bool repair, struct buf *report,
 			buf_printf(report, "%lld unreferenced blob rows\n",
 				   (long long)unused);
 	}
+	/* the rows go, and their files after the commit (blob.c) */
+	res = code != STORE_OK || !repair || unused == 0 ? NULL : pg_query(s,
+		"SELECT id FROM blobs b WHERE NOT EXISTS (SELECT 1 FROM"
+		" messages m WHERE m.blob_id = b.id)", NULL, &code);
+	for (int i = 0; res != NULL && i < PQntuples(res) &&
+	     code == STORE_OK; i++)
+		code = pg_blob_release(s, pg_int(res, i, 0));
+	PQclear(res);
 	buf_free(&path);
 	return code;
 }
@@ -72,6 +224,8 @@ int store_pg_check(struct store *s, bool repair, struct buf *report,
 	*problems_r = 0;
 	if (ret == STORE_OK)
 		ret = pg_tx_end(s, check_tx(s, repair, report, problems_r));
+	if (ret == STORE_OK)
+		ret = check_orphans(s, repair, report, problems_r);
 	pg_error_out(s, error_r);
 	return ret;
 }

@@ -17,10 +17,14 @@
 
 #include "store/pg/internal.h"
 
-/* Reconnect attempts per transaction start, with doubling pauses from
- * RETRY_FIRST_MS: about 0.75 s in all before the command gets NO. */
-#define RETRY_ATTEMPTS 4
+/* After a failed connect the handle waits before trying again, doubling
+ * from RETRY_FIRST_MS up to RETRY_MAX_MS; commands meanwhile answer
+ * STORE_EUNAVAILABLE at once instead of stalling the worker's other
+ * sessions on a database that is not there. */
 #define RETRY_FIRST_MS 50
+#define RETRY_MAX_MS 2000
+/* libpq's connect_timeout (whole seconds; pg_conninfo may override it) */
+#define CONNECT_TIMEOUT "3"
 
 void pg_param_int(struct pg_params *p, int64_t value)
 {
@@ -37,6 +41,28 @@ void pg_param_str(struct pg_params *p, const char *value)
 	p->values[p->count++] = value;
 }
 
+/* libpq's messages span lines ("...failed: ...\n\tIs the server running
+ * ...?\n"); the text ends up in an IMAP response line, which must not hold
+ * a CR or LF (RFC 3501 9 resp-text): control characters become one space,
+ * trailing blanks go. */
+static void one_line(struct buf *b)
+{
+	size_t out = 0;
+
+	for (size_t i = 0; i < b->len; i++) {
+		unsigned char c = (unsigned char)b->data[i];
+		bool blank = c < 0x20 || c == 0x7f || c == ' ';
+		if (blank && (out == 0 || b->data[out - 1] == ' '))
+			continue;
+		b->data[out++] = blank ? ' ' : (char)c;
+	}
+	while (out > 0 && b->data[out - 1] == ' ')
+		out--;
+	b->len = out;
+	if (b->data != NULL)
+		b->data[out] = '\0';
+}
+
 int pg_fail(struct store *s, int code, const char *fmt, ...)
 {
 	va_list ap;
@@ -46,6 +72,7 @@ int pg_fail(struct store *s, int code, const char *fmt, ...)
 	va_start(ap, fmt);
 	buf_vprintf(&s->error, fmt, ap);
 	va_end(ap);
+	one_line(&s->error);
 	return code;
 }
 
@@ -85,13 +112,27 @@ PGresult *pg_query(struct store *s, const char *sql,
 		   const struct pg_params *params, int *code_r)
 {
 	/* a read outside a transaction reconnects as pg_tx_begin does */
-	if (!s->in_tx && PQstatus(s->conn) != CONNECTION_OK &&
-	    (*code_r = ensure_connected(s)) != STORE_OK)
+	if (!s->in_tx && (*code_r = ensure_connected(s)) != STORE_OK)
 		return NULL;
+	bool idle = !s->in_tx &&
+		PQtransactionStatus(s->conn) == PQTRANS_IDLE;
 	PGresult *res = PQexecParams(s->conn, sql, params ? params->count : 0,
 				     NULL, params ? params->values : NULL,
 				     NULL, NULL, 0);
 	ExecStatusType st = PQresultStatus(res);
+	/* outside a transaction nothing was lost with a connection that died
+	 * since its last use (a restarted database, a terminated backend):
+	 * one fresh try on a new one (not inside a hand-made BEGIN block,
+	 * whose earlier statements went with the old connection) */
+	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK && idle &&
+	    PQstatus(s->conn) == CONNECTION_BAD &&
+	    ensure_connected(s) == STORE_OK) {
+		PQclear(res);
+		res = PQexecParams(s->conn, sql, params ? params->count : 0,
+				   NULL, params ? params->values : NULL,
+				   NULL, NULL, 0);
+		st = PQresultStatus(res);
+	}
 
 	if (st == PGRES_COMMAND_OK || st == PGRES_TUPLES_OK) {
 		*code_r = STORE_OK;
@@ -150,7 +191,7 @@ static int connect_db(struct store *s)
 	/* connect_timeout first: a value in pg_conninfo overrides it. */
 	const char *keys[] = { "connect_timeout", "dbname",
 			       "application_name", NULL };
-	const char *vals[] = { "5", s->conninfo, "quire", NULL };
+	const char *vals[] = { CONNECT_TIMEOUT, s->conninfo, "quire", NULL };
 
 	if (s->conn != NULL)
 		PQfinish(s->conn);
@@ -171,41 +212,42 @@ static int connect_db(struct store *s)
 	return ret;
 }
 
-static void pause_ms(unsigned ms)
+static int64_t now_ms(void)
 {
-	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
+	struct timespec ts;
 
-	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
-		;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static int ensure_connected(struct store *s)
 {
-	unsigned delay = RETRY_FIRST_MS;
-	int ret = STORE_OK;
-
-	for (int i = 0; i < RETRY_ATTEMPTS; i++) {
-		if (PQstatus(s->conn) == CONNECTION_OK)
-			return STORE_OK;
-		if (i > 0) {
-			pause_ms(delay);
-			delay *= 2;
-		}
-		ret = connect_db(s);
+	if (s->conn != NULL && PQstatus(s->conn) == CONNECTION_OK)
+		return STORE_OK;
+	int64_t now = now_ms();
+	if (now < s->retry_at)
+		return pg_fail(s, STORE_EUNAVAILABLE, "database unavailable "
+			       "(reconnecting): %s", s->last_connect_error);
+	int ret = connect_db(s);
+	if (ret == STORE_OK) {
+		s->retry_delay_ms = 0;
+		s->retry_at = 0;
+		return STORE_OK;
 	}
+	s->retry_delay_ms = s->retry_delay_ms == 0 ? RETRY_FIRST_MS :
+		s->retry_delay_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
+		s->retry_delay_ms * 2;
+	s->retry_at = now_ms() + s->retry_delay_ms;
+	snprintf(s->last_connect_error, sizeof(s->last_connect_error), "%s",
+		 buf_cstr(&s->error));
 	return ret;
 }
 
 int pg_tx_begin(struct store *s)
 {
 	assert(!s->in_tx);
-	int ret = ensure_connected(s);
-	if (ret == STORE_OK)
-		ret = pg_exec(s, "BEGIN", NULL);
-	/* the connection died since its last use: one fresh try */
-	if (ret != STORE_OK && PQstatus(s->conn) != CONNECTION_OK &&
-	    (ret = ensure_connected(s)) == STORE_OK)
-		ret = pg_exec(s, "BEGIN", NULL);
+	/* pg_query reconnects, also when the connection died unnoticed */
+	int ret = pg_exec(s, "BEGIN", NULL);
 	if (ret == STORE_OK)
 		s->in_tx = true;
 	return ret;

@@ -30,6 +30,11 @@ struct store {
 	char *conninfo;                 /* pg_conninfo at open: reconnects */
 	struct store_blobfiles files;   /* blob_dir and data_dir/tmp */
 	struct buf error;               /* text behind *error_r */
+	/* reconnect back-off (db.c): no attempt before retry_at (monotonic
+	 * ms); the delay doubles after each failed attempt */
+	int64_t retry_at;
+	unsigned retry_delay_ms;
+	char last_connect_error[160];
 	bool in_tx;
 	/* mailboxes changed by the open transaction, notified after commit */
 	int64_t *changed;

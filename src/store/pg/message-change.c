@@ -68,10 +68,17 @@ static int flags_tx(struct store *s, int64_t mailbox_id,
 		return code;
 	uint32_t mask = store_flag_mask(mb.rights);
 	bool write_kw = (mb.rights & ACL_WRITE) != 0;
-	if ((mb.rights & (ACL_READ | ACL_LOOKUP)) == 0)
-		return pg_fail(s, STORE_ENONEXISTENT, "no such mailbox");
-	if (mask == 0)
-		return pg_fail(s, STORE_ENOPERM, "permission denied");
+	code = pg_require(s, &mb, ACL_READ, STORE_ENONEXISTENT);
+	if (code != STORE_OK)
+		return code;
+	/* RFC 4314 4: a STORE naming one flag the actor may change succeeds
+	 * with that one; one naming none of them fails. FLAGS (replace)
+	 * names them all. */
+	bool some = op == STORE_FLAGS_SET ? mask != 0 :
+		(flags & mask) != 0 || (write_kw && keyword_count > 0);
+	if (!some)
+		return pg_fail(s, STORE_ENOPERM,
+			       "no right to change these flags");
 	if (op == STORE_FLAGS_REMOVE || !write_kw) {
 		for (size_t i = 0; i < keyword_count; i++) {
 			if (!store_keyword_valid(keywords[i]))
@@ -282,14 +289,17 @@ static int copy_tx(struct store *s, int64_t src_id,
 			" lower(' ' || m.keywords || ' ') LIKE ('% ' ||"
 			" lower(k.name) || ' %')) ORDER BY k.seq"
 			" ON CONFLICT DO NOTHING", &k);
-	if (code == STORE_OK)
-		code = pg_quota_check(s, dst.user_id, &before);
 	if (code == STORE_OK && move)
 		code = pg_mailbox_allocate(s, src_id, 0, &unused,
 					   &r->src_modseq);
 	if (code == STORE_OK && move)
 		code = remove_messages(s, src_id, buf_cstr(&set), r->src_modseq,
 				       false, NULL, NULL);
+	/* after the removal: a MOVE within one owner adds nothing to its
+	 * quota root, so it passes even at the limit (RFC 9208 4.3.1:
+	 * only an addition is refused) */
+	if (code == STORE_OK)
+		code = pg_quota_check(s, dst.user_id, &before);
 out:
 	buf_free(&set);
 	return code;

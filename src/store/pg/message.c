@@ -140,10 +140,12 @@ int pg_append_tx(struct store *s, int64_t mailbox_id,
 		src[i].size = msgs[i].size;
 		if (msgs[i].sha256 != NULL)
 			memcpy(src[i].sha, msgs[i].sha256, STORE_SHA256_LEN);
+		struct buf why = BUF_INIT;
 		if (store_blobfile_prepare(&s->files, &src[i],
-					   msgs[i].sha256 != NULL, &s->error) < 0)
+					   msgs[i].sha256 != NULL, &why) < 0)
 			ret = pg_fail(s, STORE_EUNAVAILABLE, "%s",
-				      buf_cstr(&s->error));
+				      buf_cstr(&why));
+		buf_free(&why);
 		/* parsed here, outside the transaction, like the fsyncs */
 		if (ret == STORE_OK)
 			pg_thread_keys_of(&src[i], &keys[i]);
@@ -191,8 +193,10 @@ int pg_append_tx(struct store *s, int64_t mailbox_id,
 	}
 	if (ret == STORE_OK)
 		ret = pg_quota_check(s, mb.user_id, &before);
-	if (ret == STORE_OK && store_blobfiles_sync(&s->files, &s->error) < 0)
-		ret = pg_fail(s, STORE_EUNAVAILABLE, "%s", buf_cstr(&s->error));
+	struct buf why = BUF_INIT;
+	if (ret == STORE_OK && store_blobfiles_sync(&s->files, &why) < 0)
+		ret = pg_fail(s, STORE_EUNAVAILABLE, "%s", buf_cstr(&why));
+	buf_free(&why);
 	ret = pg_tx_end(s, ret);
 	if (ret == STORE_OK && uidvalidity_r != NULL)
 		*uidvalidity_r = mb.uidvalidity;

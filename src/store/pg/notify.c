@@ -92,6 +92,7 @@ static void deliver(const char *payload)
 static void *listen_thread(void *arg)
 {
 	unsigned delay = LISTEN_RETRY_FIRST_MS;
+	bool lost = false;
 
 	(void)arg;
 	for (;;) {
@@ -104,6 +105,12 @@ static void *listen_thread(void *arg)
 		}
 		delay = LISTEN_RETRY_FIRST_MS;
 		__atomic_store_n(&listener_conn, conn, __ATOMIC_RELEASE);
+		/* Commits while no LISTEN was up were not heard: now that one
+		 * is, every watching session resyncs (by modseq) once, and
+		 * later commits arrive as notifications again. */
+		if (lost)
+			store_hook_run(STORE_CHANGE_ANY);
+		lost = true;
 		while (PQstatus(conn) == CONNECTION_OK) {
 			struct pollfd pfd = { PQsocket(conn), POLLIN, 0 };
 			if (poll(&pfd, 1, 1000) < 0 && errno != EINTR)

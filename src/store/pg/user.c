@@ -238,6 +238,12 @@ static int user_delete_tx(struct store *s, const char *name)
 	for (int i = 0; i < PQntuples(res); i++)
 		pg_tx_changed(s, pg_int(res, i, 0));
 	PQclear(res);
+	/* The user's ACL entries on others' mailboxes go too: a new account
+	 * of the same name must not inherit them. */
+	if (ret == STORE_OK)
+		ret = pg_exec(s, "DELETE FROM acl WHERE identifier IN (SELECT"
+			      " name FROM users WHERE id = $1 UNION SELECT"
+			      " '-' || name FROM users WHERE id = $1)", &p);
 	if (ret == STORE_OK)
 		ret = pg_exec(s, "DELETE FROM users WHERE id = $1", &p);
 	return ret;
