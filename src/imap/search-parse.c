@@ -363,6 +363,7 @@ static enum search_cost node_cost(const struct search_node *node)
 	switch (node->op) {
 	case SEARCH_OP_LARGER: case SEARCH_OP_SMALLER:
 	case SEARCH_OP_BEFORE: case SEARCH_OP_ON: case SEARCH_OP_SINCE:
+	case SEARCH_OP_MODSEQ:	/* the view keeps no modseqs */
 		return SEARCH_COST_RECORD;
 	case SEARCH_OP_SENTBEFORE: case SEARCH_OP_SENTON:
 	case SEARCH_OP_SENTSINCE: case SEARCH_OP_HEADER:
