@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -90,7 +91,7 @@ static void set_nonblock(int fd)
 static void pair_open(struct pair *p)
 {
 	memset(p, 0, sizeof(*p));
-	strcpy(p->dir, "/tmp/quire-tlsmem-XXXXXX");
+	snprintf(p->dir, sizeof(p->dir), "%s", "/tmp/quire-tlsmem-XXXXXX");
 	assert_non_null(mkdtemp(p->dir));
 	struct buf cert = BUF_INIT, key = BUF_INIT;
 	buf_printf(&cert, "%s/c.pem", p->dir);
