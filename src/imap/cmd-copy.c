@@ -56,7 +56,7 @@ static bool copy_resolve(struct command *cmd, struct store_uid_range **ranges_r,
 		return false;
 	}
 	for (size_t i = 0; i < count && !uid; i++) {
-		if (view->msgs[seqs[i] - 1].flags & VIEW_FLAG_EXPUNGED) {
+		if (mailbox_view_flags(view, seqs[i]) & VIEW_FLAG_EXPUNGED) {
 			free(seqs);
 			command_no(cmd, "EXPUNGEISSUED",
 				   "Some of the messages no longer exist");

@@ -54,6 +54,9 @@ struct fetch_ctx {
 	size_t literal_left;
 	struct buf owned;
 
+	/* The record is read only for MODSEQ: a message expunged meanwhile
+	 * is still answered from the view, as without MODSEQ. */
+	bool record_for_modseq;
 	bool missing;		/* some messages were expunged meanwhile */
 	bool unknown_cte;	/* a BINARY part had an unknown encoding */
 	bool failed;
@@ -93,8 +96,8 @@ static int fetch_set_seen(struct command *cmd, struct fetch_ctx *ctx)
 	size_t n = 0;
 
 	for (size_t i = 0; i < ctx->count; i++) {
-		const struct view_msg *m = &view->msgs[ctx->seqs[i] - 1];
-		if (!(m->flags & (STORE_FLAG_SEEN | VIEW_FLAG_EXPUNGED)))
+		uint32_t flags = mailbox_view_flags(view, ctx->seqs[i]);
+		if (!(flags & (STORE_FLAG_SEEN | VIEW_FLAG_EXPUNGED)))
 			unseen[n++] = ctx->seqs[i];
 	}
 	if (n == 0) {
@@ -230,6 +233,19 @@ static void fetch_write_emailid(struct command *cmd, struct fetch_ctx *ctx,
 	buf_append_char(line, ')');
 }
 
+/* The view keeps no modseqs; MODSEQ makes the record needed. A message
+ * gone from the store since the view's sync last changed at or below the
+ * view's modseq, or at the modseq this session noted for it. */
+static uint64_t fetch_modseq(const struct command *cmd,
+			     const struct fetch_ctx *ctx, uint32_t seq)
+{
+	const struct mailbox_view *view = cmd->session->view;
+	if (ctx->record != NULL)
+		return ctx->record->modseq;
+	uint64_t noted = mailbox_view_noted_modseq(view, mailbox_view_uid(view, seq));
+	return noted > view->modseq ? noted : view->modseq;
+}
+
 /* Writes one item (a literal may be left to stream). */
 static void fetch_write_item(struct command *cmd, struct fetch_ctx *ctx,
 			     const struct fetch_item *item, uint32_t seq)
@@ -245,7 +261,7 @@ static void fetch_write_item(struct command *cmd, struct fetch_ctx *ctx,
 		mailbox_view_write_flags(view, seq, &line);
 		break;
 	case FETCH_UID:
-		buf_printf(&line, "UID %u", view->msgs[seq - 1].uid);
+		buf_printf(&line, "UID %u", mailbox_view_uid(view, seq));
 		break;
 	case FETCH_INTERNALDATE:
 		buf_append_str(&line, "INTERNALDATE \"");
@@ -281,7 +297,7 @@ static void fetch_write_item(struct command *cmd, struct fetch_ctx *ctx,
 		break;
 	case FETCH_MODSEQ:
 		buf_printf(&line, "MODSEQ (%llu)",
-			   (unsigned long long)view->msgs[seq - 1].modseq);
+			   (unsigned long long)fetch_modseq(cmd, ctx, seq));
 		break;
 	case FETCH_EMAILID:
 		fetch_write_emailid(cmd, ctx, &line);
@@ -334,17 +350,17 @@ static bool fetch_begin_message(struct command *cmd, struct fetch_ctx *ctx)
 {
 	const struct mailbox_view *view = cmd->session->view;
 	uint32_t seq = ctx->seqs[ctx->pos];
-	const struct view_msg *vm = &view->msgs[seq - 1];
+	uint32_t uid = mailbox_view_uid(view, seq);
 	const char *error;
 
-	if (vm->flags & VIEW_FLAG_EXPUNGED) {
+	if (mailbox_view_flags(view, seq) & VIEW_FLAG_EXPUNGED) {
 		ctx->missing = true;
 		return false;
 	}
 	ctx->record = NULL;
 	if (ctx->items.needs_record) {
-		ctx->record = fetch_find_record(ctx, vm->uid);
-		if (ctx->record == NULL) {
+		ctx->record = fetch_find_record(ctx, uid);
+		if (ctx->record == NULL && !ctx->record_for_modseq) {
 			ctx->missing = true;
 			return false;
 		}
@@ -353,7 +369,7 @@ static bool fetch_begin_message(struct command *cmd, struct fetch_ctx *ctx)
 	    message_load(session_store(cmd->session), ctx->record->blob_id,
 			 ctx->record->size, true, ctx->items.needs_body,
 			 &ctx->msg, &error) != STORE_OK) {
-		log_warn(session_id(cmd->session), "FETCH of uid %u: %s", vm->uid, error);
+		log_warn(session_id(cmd->session), "FETCH of uid %u: %s", uid, error);
 		message_release(&ctx->msg);
 		ctx->failed = true;
 		return false;
@@ -383,11 +399,14 @@ static void fetch_end_message(struct command *cmd, struct fetch_ctx *ctx)
 			buf_append_str(&line, " FLAGS ");
 			mailbox_view_write_flags(s->view, seq, &line);
 		}
+		uint32_t uid = mailbox_view_uid(s->view, seq);
 		if (s->enabled_condstore && !has[FETCH_UID])
-			buf_printf(&line, " UID %u", s->view->msgs[seq - 1].uid);
-		if (s->enabled_condstore && !has[FETCH_MODSEQ])
+			buf_printf(&line, " UID %u", uid);
+		if (s->enabled_condstore && !has[FETCH_MODSEQ]) {
+			/* The record was read after \Seen was set. */
 			buf_printf(&line, " MODSEQ (%llu)",
-				   (unsigned long long)s->view->msgs[seq - 1].modseq);
+				   (unsigned long long)fetch_modseq(cmd, ctx, seq));
+		}
 		session_write(s, line.data, line.len);
 		buf_free(&line);
 	}
@@ -529,16 +548,30 @@ static int fetch_write_vanished(struct command *cmd, uint64_t modseq)
 	return 0;
 }
 
-/* Keeps the messages whose modseq is above modseq (RFC 7162 3.1.4.1). */
-static void fetch_filter_changed(struct fetch_ctx *ctx,
-				 const struct mailbox_view *view, uint64_t modseq)
+/* Keeps the messages whose modseq is above modseq (RFC 7162 3.1.4.1),
+ * asking the store which those are (the view keeps no modseqs). */
+static int fetch_filter_changed(struct command *cmd, struct fetch_ctx *ctx,
+				uint64_t modseq, const char **error_r)
 {
-	size_t n = 0;
+	const struct mailbox_view *view = cmd->session->view;
+	struct store_changes changes;
+	int r = store_changes_since(session_store(cmd->session), view->mailbox_id,
+				    modseq, &changes, error_r);
+	if (r != STORE_OK)
+		return r;
+	/* Both ascend by UID: one merge pass. */
+	const struct store_msg_list *changed = &changes.changed;
+	size_t n = 0, c = 0;
 	for (size_t i = 0; i < ctx->count; i++) {
-		if (view->msgs[ctx->seqs[i] - 1].modseq > modseq)
+		uint32_t uid = mailbox_view_uid(view, ctx->seqs[i]);
+		while (c < changed->count && changed->msgs[c].uid < uid)
+			c++;
+		if (c < changed->count && changed->msgs[c].uid == uid)
 			ctx->seqs[n++] = ctx->seqs[i];
 	}
 	ctx->count = n;
+	store_changes_free(&changes);
+	return STORE_OK;
 }
 
 bool cmd_fetch(struct command *cmd)
@@ -572,8 +605,17 @@ bool cmd_fetch(struct command *cmd)
 		if (r != 0)
 			return command_no(cmd, "UNAVAILABLE", "Cannot read expunged messages");
 	}
-	if (mods.changedsince)
-		fetch_filter_changed(ctx, s->view, mods.modseq);
+	if (mods.changedsince) {
+		int r = fetch_filter_changed(cmd, ctx, mods.modseq, &error);
+		if (r != STORE_OK)
+			return command_no(cmd, store_error_code(r), "%s", error);
+	}
+	/* MODSEQ comes from the store's record; so does the new MODSEQ a
+	 * CONDSTORE client gets with the \Seen this FETCH sets. */
+	if (ctx->items.has_modseq || (s->enabled_condstore && ctx->items.sets_seen)) {
+		ctx->record_for_modseq = !ctx->items.needs_record;
+		ctx->items.needs_record = true;
+	}
 	if (ctx->count == 0)
 		return command_ok(cmd, NULL, "Fetch completed (no messages)");
 

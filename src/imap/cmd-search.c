@@ -59,7 +59,7 @@ static int parse_return(const struct imap_arg *list, unsigned *opts_r,
 static void to_uids(const struct mailbox_view *view, uint32_t *seqs, size_t count)
 {
 	for (size_t i = 0; i < count; i++)
-		seqs[i] = view->msgs[seqs[i] - 1].uid;
+		seqs[i] = mailbox_view_uid(view, seqs[i]);
 }
 
 /* RFC 5182 2.4: what "$" holds for each combination of options. */
@@ -179,6 +179,7 @@ bool cmd_search(struct command *cmd)
 	size_t n;
 	int r = search_program_run(s, &prog, saved, &nums, &n, &error);
 	bool uses_modseq = prog.uses_modseq;
+	uint64_t highest_modseq = prog.highest_modseq;
 	search_program_free(&prog);
 	if (r != STORE_OK) {
 		if (opts & RETURN_SAVE)
@@ -189,10 +190,7 @@ bool cmd_search(struct command *cmd)
 	if (r == STORE_OK && uses_modseq) {
 		/* RFC 7162 3.1: MODSEQ in SEARCH is CONDSTORE enabling. */
 		mailbox_view_enable_condstore(s);
-		for (size_t i = 0; i < n; i++) {
-			if (s->view->msgs[nums[i] - 1].modseq > modseq)
-				modseq = s->view->msgs[nums[i] - 1].modseq;
-		}
+		modseq = highest_modseq;
 	}
 	to_uids(s->view, nums, n);
 	if (opts & RETURN_SAVE)

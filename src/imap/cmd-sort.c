@@ -160,16 +160,15 @@ bool sort_run_search(struct command *cmd, const struct imap_arg *args,
 	int r = search_program_run(s, &prog, searchres_of(s), seqs_r, count_r,
 				   &error);
 	bool uses_modseq = prog.uses_modseq;
+	/* RFC 7162 3.1.6: the highest modseq of the messages found, which
+	 * the search read from their records (the view keeps none). */
+	uint64_t highest_modseq = prog.highest_modseq;
 	search_program_free(&prog);
 	if (r != STORE_OK)
 		return command_no(cmd, store_error_code(r), "%s", error);
 	if (uses_modseq) {
 		mailbox_view_enable_condstore(s);
-		for (size_t i = 0; i < *count_r; i++) {
-			uint64_t m = s->view->msgs[(*seqs_r)[i] - 1].modseq;
-			if (m > *modseq_r)
-				*modseq_r = m;
-		}
+		*modseq_r = highest_modseq;
 	}
 	return false;
 }

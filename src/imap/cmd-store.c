@@ -130,11 +130,11 @@ static bool keywords_equal_array(const char *list, const char *const *kws,
  * another session) must still reach the client through the sync
  * (RFC 7162 3.2 asks for that even of a silent STORE).
  */
-static bool store_result_expected(const struct view_msg *vm,
+static bool store_result_expected(uint32_t old_flags, const char *old_keywords,
 				  const struct store_request *req,
 				  const struct store_msg *m)
 {
-	uint32_t old = vm->flags & STORE_FLAGS_ALL, want;
+	uint32_t old = old_flags & STORE_FLAGS_ALL, want;
 	const struct imap_flag_set *f = &req->flags;
 
 	switch (req->op) {
@@ -170,11 +170,11 @@ static bool store_result_expected(const struct view_msg *vm,
 		for (size_t i = 0; i < f->keyword_count && !ours; i++)
 			ours = str_ascii_caseeq_n(p, len, f->keywords[i],
 						  strlen(f->keywords[i]));
-		if (!ours && !imap_flags_list_contains(vm->keywords, p, len))
+		if (!ours && !imap_flags_list_contains(old_keywords, p, len))
 			return false;
 		p = end != NULL ? end + 1 : NULL;
 	}
-	for (const char *p = vm->keywords; p != NULL && *p != '\0';) {
+	for (const char *p = old_keywords; p != NULL && *p != '\0';) {
 		const char *end = strchr(p, ' ');
 		size_t len = end != NULL ? (size_t)(end - p) : strlen(p);
 		bool removed = false;
@@ -206,7 +206,9 @@ static void store_report(struct command *cmd, const struct store_request *req,
 		const struct store_msg *m = &list->msgs[i];
 		uint32_t seq = mailbox_view_seq_of(view, m->uid);
 		if (seq != 0 && (!req->silent ||
-				 store_result_expected(&view->msgs[seq - 1], req, m)))
+				 store_result_expected(mailbox_view_flags(view, seq),
+						       mailbox_view_keywords(view, seq),
+						       req, m)))
 			mailbox_view_set_flags(view, seq, m->flags, m->keywords,
 					       m->modseq);
 	}
@@ -223,7 +225,12 @@ static void store_report(struct command *cmd, const struct store_request *req,
 		if (seq == 0 || (req->silent && !m->changed))
 			continue;
 		if (s->enabled_condstore || s->enabled_rev2) {
-			mailbox_view_write_flag_update(s, seq, !req->silent, &out);
+			/* The sync above may have seen a newer change of
+			 * the message; the modseq noted is then that one. */
+			uint64_t modseq = mailbox_view_noted_modseq(view, m->uid);
+			mailbox_view_write_flag_update(s, seq, !req->silent,
+						       modseq > m->modseq ? modseq : m->modseq,
+						       &out);
 		} else {
 			/* RFC 3501 6.4.8: UID STORE's FETCH responses
 			 * include UID. */
@@ -284,7 +291,7 @@ static long store_apply(struct command *cmd, const struct store_request *req,
 	/* Those left out of the ranges are marked expunged in the view. */
 	size_t live = 0;
 	for (size_t i = 0; i < count; i++) {
-		if (!(view->msgs[seqs[i] - 1].flags & VIEW_FLAG_EXPUNGED))
+		if (!(mailbox_view_flags(view, seqs[i]) & VIEW_FLAG_EXPUNGED))
 			live++;
 	}
 	if (range_count == 0) {

@@ -79,7 +79,7 @@ static int write_item(struct session *s, const struct fetch_item *item,
 		      uint32_t seq, const struct store_message *rec,
 		      const struct message *msg, struct buf *out)
 {
-	const struct view_msg *vm = &s->view->msgs[seq - 1];
+	uint32_t uid = mailbox_view_uid(s->view, seq);
 
 	switch (item->kind) {
 	case FETCH_FLAGS:
@@ -87,7 +87,7 @@ static int write_item(struct session *s, const struct fetch_item *item,
 		mailbox_view_write_flags(s->view, seq, out);
 		break;
 	case FETCH_UID:
-		buf_printf(out, "UID %u", vm->uid);
+		buf_printf(out, "UID %u", uid);
 		break;
 	case FETCH_INTERNALDATE:
 		buf_append_str(out, "INTERNALDATE \"");
@@ -118,7 +118,9 @@ static int write_item(struct session *s, const struct fetch_item *item,
 		write_binary(msg, item, out);
 		break;
 	case FETCH_MODSEQ:
-		buf_printf(out, "MODSEQ (%llu)", (unsigned long long)vm->modseq);
+		/* The view keeps no modseqs: MODSEQ reads the record. */
+		buf_printf(out, "MODSEQ (%llu)", (unsigned long long)
+			   (rec != NULL ? rec->modseq : s->view->modseq));
 		break;
 	case FETCH_EMAILID: {
 		uint8_t sha[32];
@@ -126,7 +128,7 @@ static int write_item(struct session *s, const struct fetch_item *item,
 		if (store_blob_sha256(session_store(s), rec->blob_id, sha,
 				      &error) != STORE_OK) {
 			log_warn(session_id(s), "NOTIFY EMAILID of uid %u: %s",
-				 vm->uid, error);
+				 uid, error);
 			return -1;
 		}
 		buf_append_str(out, "EMAILID (");
@@ -135,7 +137,14 @@ static int write_item(struct session *s, const struct fetch_item *item,
 		break;
 	}
 	case FETCH_THREADID:
-		buf_append_str(out, "THREADID NIL");
+		/* RFC 8474 5.3: NIL only for a row stored without a thread. */
+		if (rec->thread_id == 0) {
+			buf_append_str(out, "THREADID NIL");
+		} else {
+			buf_append_str(out, "THREADID (");
+			objectid_thread(rec->thread_id, out);
+			buf_append_char(out, ')');
+		}
 		break;
 	case FETCH_SAVEDATE:
 		buf_append_str(out, "SAVEDATE \"");
@@ -158,7 +167,7 @@ static int write_item(struct session *s, const struct fetch_item *item,
 int notify_fetch_write(struct session *s, const struct fetch_items *items,
 		       uint32_t seq)
 {
-	const struct view_msg *vm = &s->view->msgs[seq - 1];
+	uint32_t uid = mailbox_view_uid(s->view, seq);
 	struct store_message_list recs = { 0 };
 	const struct store_message *rec = NULL;
 	struct message msg = { 0 };
@@ -166,14 +175,14 @@ int notify_fetch_write(struct session *s, const struct fetch_items *items,
 	const char *error;
 	int ret = 0;
 
-	if (vm->flags & VIEW_FLAG_EXPUNGED)
+	if (mailbox_view_flags(s->view, seq) & VIEW_FLAG_EXPUNGED)
 		return -1;
-	if (items->needs_record) {
-		struct store_uid_range range = { vm->uid, vm->uid };
+	if (items->needs_record || items->has_modseq) {
+		struct store_uid_range range = { uid, uid };
 		if (store_messages_get(session_store(s), s->view->mailbox_id,
 				       &range, 1, &recs, &error) != STORE_OK) {
 			log_warn(session_id(s), "NOTIFY fetch of uid %u: %s",
-				 vm->uid, error);
+				 uid, error);
 			return -1;
 		}
 		if (recs.count != 1) {
@@ -185,7 +194,7 @@ int notify_fetch_write(struct session *s, const struct fetch_items *items,
 	if (items->needs_tree &&
 	    message_load(session_store(s), rec->blob_id, rec->size, true,
 			 items->needs_body, &msg, &error) != STORE_OK) {
-		log_warn(session_id(s), "NOTIFY fetch of uid %u: %s", vm->uid, error);
+		log_warn(session_id(s), "NOTIFY fetch of uid %u: %s", uid, error);
 		ret = -1;
 	}
 	buf_printf(&out, "* %u FETCH (", seq);

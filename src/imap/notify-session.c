@@ -476,7 +476,8 @@ static void check_status(struct session *s, struct notify_entry *e,
 /* The last UID the view holds (0 when empty). */
 static uint32_t view_last_uid(const struct mailbox_view *view)
 {
-	return view != NULL && view->count > 0 ? view->msgs[view->count - 1].uid : 0;
+	uint32_t count = view != NULL ? mailbox_view_count(view) : 0;
+	return count > 0 ? mailbox_view_uid(view, count) : 0;
 }
 
 static void selected_reset(struct session *s)
@@ -539,14 +540,15 @@ static bool write_new_fetches(struct session *s)
 		ns->fetch_uid = view_last_uid(view);
 		return true;
 	}
-	uint32_t first = view->count;
-	while (first > 0 && view->msgs[first - 1].uid > ns->fetch_uid)
+	uint32_t count = mailbox_view_count(view);
+	uint32_t first = count;
+	while (first > 0 && mailbox_view_uid(view, first) > ns->fetch_uid)
 		first--;
-	for (uint32_t i = first; i < view->count; i++) {
+	for (uint32_t seq = first + 1; seq <= count; seq++) {
 		if (conn_output_full(s->conn))
 			return false;
-		ns->fetch_uid = view->msgs[i].uid;
-		notify_fetch_write(s, &ns->spec.fetch, i + 1);
+		ns->fetch_uid = mailbox_view_uid(view, seq);
+		notify_fetch_write(s, &ns->spec.fetch, seq);
 	}
 	return true;
 }

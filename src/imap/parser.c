@@ -40,6 +40,10 @@
 /* RFC 7888 5: the LITERAL- bound on non-synchronizing literals */
 #define LITERAL_MINUS_MAX 4096
 #define ARENA_CHUNK_SIZE 8192
+/* The first chunk of a command is small and each next one twice as big, up
+ * to ARENA_CHUNK_SIZE: a command waiting a long time (IDLE: "a IDLE", a few
+ * dozen bytes) must not hold 8 KB for tens of thousands of connections. */
+#define ARENA_FIRST_CHUNK 256
 
 /* ---- per-command arena: everything a command points to ---- */
 
@@ -59,7 +63,9 @@ static void *arena_alloc(struct arena *a, size_t n)
 	n = (n + 15) & ~(size_t)15;
 	struct arena_chunk *c = a->head;
 	if (c == NULL || c->cap - c->used < n) {
-		size_t cap = n > ARENA_CHUNK_SIZE ? n : ARENA_CHUNK_SIZE;
+		size_t step = c == NULL ? ARENA_FIRST_CHUNK :
+			c->cap >= ARENA_CHUNK_SIZE / 2 ? ARENA_CHUNK_SIZE : c->cap * 2;
+		size_t cap = n > step ? n : step;
 		c = xmalloc(sizeof(*c) + cap);
 		c->cap = cap;
 		c->used = 0;
@@ -79,15 +85,17 @@ static char *arena_strndup(struct arena *a, const char *s, size_t len)
 	return p;
 }
 
-/* Frees all but one ordinary chunk, which is kept for the next command so
- * small commands do not touch malloc at all. */
+/* Frees all but the largest ordinary chunk, which is kept for the next
+ * command so small commands do not touch malloc at all. */
 static void arena_clear(struct arena *a)
 {
 	struct arena_chunk *keep = NULL;
 	while (a->head != NULL) {
 		struct arena_chunk *c = a->head;
 		a->head = c->next;
-		if (keep == NULL && c->cap == ARENA_CHUNK_SIZE) {
+		if (c->cap <= ARENA_CHUNK_SIZE &&
+		    (keep == NULL || c->cap > keep->cap)) {
+			free(keep);
 			keep = c;
 			continue;
 		}
@@ -245,7 +253,8 @@ struct imap_parser {
 
 	struct arena arena;
 	struct cmd_state cmd;
-	struct arg_vec *levels;	/* max_list_depth + 1 */
+	struct arg_vec *levels;	/* grown with the depth, up to max_list_depth + 1 */
+	unsigned levels_cap;
 	struct literal_state lit;
 	EVP_MD_CTX *md;
 	int *fds;		/* temporary files of this command */
@@ -296,7 +305,8 @@ struct imap_parser *imap_parser_new(const struct imap_parser_limits *limits)
 	if (p->lim.spill_dir != NULL)
 		p->spill_dir = xstrdup(p->lim.spill_dir);
 	p->lim.spill_dir = p->spill_dir;
-	p->levels = xcalloc(p->lim.max_list_depth + 1, sizeof(*p->levels));
+	p->levels_cap = 1;
+	p->levels = xcalloc(p->levels_cap, sizeof(*p->levels));
 	buf_init(&p->line);
 	return p;
 }
@@ -316,7 +326,7 @@ static void release_command(struct imap_parser *p)
 	}
 	p->fds_count = 0;
 	arena_clear(&p->arena);
-	for (unsigned i = 0; i <= p->lim.max_list_depth; i++)
+	for (unsigned i = 0; i < p->levels_cap; i++)
 		p->levels[i].count = 0;
 	memset(&p->cmd, 0, sizeof(p->cmd));
 	memset(&p->lit, 0, sizeof(p->lit));
@@ -341,7 +351,7 @@ void imap_parser_free(struct imap_parser **pp)
 		return;
 	release_command(p);
 	arena_free(&p->arena);
-	for (unsigned i = 0; i <= p->lim.max_list_depth; i++)
+	for (unsigned i = 0; i < p->levels_cap; i++)
 		free(p->levels[i].items);
 	free(p->levels);
 	free(p->fds);
@@ -786,6 +796,13 @@ static int open_list(struct imap_parser *p)
 		return -1;
 	}
 	push_arg(p, IMAP_ARG_LIST);
+	if (p->cmd.depth + 1 >= p->levels_cap) {
+		unsigned cap = p->cmd.depth + 2;
+		p->levels = xrealloc(p->levels, cap * sizeof(*p->levels));
+		memset(&p->levels[p->levels_cap], 0,
+		       (cap - p->levels_cap) * sizeof(*p->levels));
+		p->levels_cap = cap;
+	}
 	p->cmd.depth++;
 	p->cmd.need_sep = false;
 	return 0;
@@ -1283,7 +1300,7 @@ void imap_parser_trim(struct imap_parser *p)
 	 * no per-command memory between commands. */
 	arena_free(&p->arena);
 	buf_free(&p->line);
-	for (unsigned i = 0; i <= p->lim.max_list_depth; i++) {
+	for (unsigned i = 0; i < p->levels_cap; i++) {
 		free(p->levels[i].items);
 		p->levels[i].items = NULL;
 		p->levels[i].cap = 0;
@@ -1291,4 +1308,21 @@ void imap_parser_trim(struct imap_parser *p)
 	}
 	EVP_MD_CTX_free(p->md);
 	p->md = NULL;
+}
+
+void imap_parser_release_scratch(struct imap_parser *p)
+{
+	if (p->pending != PENDING_COMMAND)
+		return;
+	/* The command's arguments were frozen into the arena; the vectors
+	 * they were collected in are empty. */
+	for (unsigned i = 0; i < p->levels_cap; i++) {
+		if (p->levels[i].count == 0) {
+			free(p->levels[i].items);
+			p->levels[i].items = NULL;
+			p->levels[i].cap = 0;
+		}
+	}
+	if (p->line.len == 0)
+		buf_free(&p->line);
 }

@@ -258,6 +258,12 @@ void imap_parser_reset(struct imap_parser *p);
  * only the parser struct. A no-op while a command is being read. */
 void imap_parser_trim(struct imap_parser *p);
 
+/* While the command last returned by imap_parser_feed runs (a long one:
+ * IDLE, a suspended FETCH): frees the parser's working memory that the
+ * command does not point into (argument vectors, an empty line buffer).
+ * The command's arguments stay valid. A no-op at any other time. */
+void imap_parser_release_scratch(struct imap_parser *p);
+
 /* True when bytes of an unfinished command (or of a bad command being
  * skipped) have been consumed, i.e. the parser is not between commands. */
 bool imap_parser_busy(const struct imap_parser *p);

@@ -53,7 +53,8 @@ struct eval_ctx {
 
 	/* The message being evaluated. */
 	uint32_t seq;
-	const struct view_msg *vm;
+	uint32_t uid;
+	uint32_t flags;		/* the view's: store flags, VIEW_FLAG_* */
 	const struct store_message *record;
 	struct message msg;
 	bool msg_mapped, msg_failed;
@@ -99,7 +100,7 @@ static bool message_need(struct eval_ctx *ctx, bool need_tree)
 	if (message_load(ctx->st, ctx->record->blob_id, ctx->record->size,
 			 need_tree, true, &ctx->msg, &error) != STORE_OK) {
 		log_warn(session_id(ctx->session), "SEARCH of uid %u: %s",
-			 ctx->vm->uid, error);
+			 ctx->uid, error);
 		message_release(&ctx->msg);
 		ctx->msg_failed = true;
 		return false;
@@ -127,7 +128,7 @@ static bool header_need(struct eval_ctx *ctx)
 	if (message_load_header(ctx->st, ctx->record->blob_id, &ctx->header_buf,
 				&error) != STORE_OK) {
 		log_warn(session_id(ctx->session), "SEARCH of uid %u: %s",
-			 ctx->vm->uid, error);
+			 ctx->uid, error);
 		ctx->msg_failed = true;
 		return false;
 	}
@@ -169,7 +170,7 @@ static bool blob_in(const int64_t *ids, size_t count, int64_t id)
 static bool header_candidate(const struct eval_ctx *ctx,
 			     const struct search_node *node)
 {
-	return uid_in(node->candidates, node->candidate_count, ctx->vm->uid) ||
+	return uid_in(node->candidates, node->candidate_count, ctx->uid) ||
 	       (ctx->record != NULL &&
 		blob_in(ctx->unindexed, ctx->unindexed_count, ctx->record->blob_id));
 }
@@ -264,7 +265,7 @@ static bool need_text(struct eval_ctx *ctx)
 static bool match_text(struct eval_ctx *ctx, const struct search_node *node)
 {
 	if (node->has_candidates &&
-	    !uid_in(node->candidates, node->candidate_count, ctx->vm->uid))
+	    !uid_in(node->candidates, node->candidate_count, ctx->uid))
 		return false;
 	if (!need_text(ctx))
 		return false;
@@ -310,7 +311,7 @@ static bool match_emailid(struct eval_ctx *ctx, const struct search_node *node)
 		return false;
 	if (store_blob_sha256(ctx->st, ctx->record->blob_id, sha, &error) != STORE_OK) {
 		log_warn(session_id(ctx->session), "EMAILID of uid %u: %s",
-			 ctx->vm->uid, error);
+			 ctx->uid, error);
 		return false;
 	}
 	buf_reset(&ctx->value);
@@ -337,18 +338,20 @@ static bool eval(struct eval_ctx *ctx, const struct search_node *node)
 	case SEARCH_OP_NOT:
 		return !eval(ctx, &node->children[0]);
 	case SEARCH_OP_FLAG:
-		return (ctx->vm->flags & node->flags) == node->flags;
+		return (ctx->flags & node->flags) == node->flags;
 	case SEARCH_OP_KEYWORD:
-		return has_keyword(ctx->vm->keywords, node->str, node->str_len);
+		return has_keyword(mailbox_view_keywords(ctx->view, ctx->seq),
+				   node->str, node->str_len);
 	case SEARCH_OP_RECENT:
-		return (ctx->vm->flags & VIEW_FLAG_RECENT) != 0;
+		return (ctx->flags & VIEW_FLAG_RECENT) != 0;
 	case SEARCH_OP_SEQSET:
-		return seqset_contains(&node->set, ctx->seq, ctx->view->count);
+		return seqset_contains(&node->set, ctx->seq,
+				       mailbox_view_count(ctx->view));
 	case SEARCH_OP_UIDSET:
 		/* RFC 3501 6.4.8: "*" is the largest UID in use. */
-		return seqset_contains(&node->set, ctx->vm->uid, ctx->max_uid);
+		return seqset_contains(&node->set, ctx->uid, ctx->max_uid);
 	case SEARCH_OP_SAVED:
-		return ctx->saved != NULL && searchres_contains(ctx->saved, ctx->vm->uid);
+		return ctx->saved != NULL && searchres_contains(ctx->saved, ctx->uid);
 	case SEARCH_OP_LARGER:
 		return ctx->record != NULL && ctx->record->size > node->number;
 	case SEARCH_OP_SMALLER:
@@ -371,7 +374,8 @@ static bool eval(struct eval_ctx *ctx, const struct search_node *node)
 	case SEARCH_OP_TEXT:
 		return match_text(ctx, node);
 	case SEARCH_OP_MODSEQ:
-		return ctx->vm->modseq >= node->number;
+		/* The view keeps no modseqs: MODSEQ costs a record. */
+		return ctx->record != NULL && ctx->record->modseq >= node->number;
 	/* RFC 5032 2: exact to the second, the bound included. */
 	case SEARCH_OP_OLDER:
 		return ctx->record != NULL && ctx->record->internaldate <= node->date;
@@ -468,7 +472,7 @@ static int prepare(struct eval_ctx *ctx, struct search_program *prog,
 	const struct mailbox_view *view = ctx->view;
 	if (prog->root.cost >= SEARCH_COST_RECORD) {
 		struct store_uid_range range = {
-			view->msgs[0].uid, view->msgs[view->count - 1].uid
+			mailbox_view_uid(view, 1), view_msgs_last_uid(&view->msgs)
 		};
 		int r = store_messages_get(ctx->st, view->mailbox_id, &range, 1,
 					   &ctx->records, error_r);
@@ -517,28 +521,37 @@ int search_program_run(struct session *s, struct search_program *prog,
 
 	*seqs_r = NULL;
 	*count_r = 0;
-	if (view->count == 0)
+	prog->highest_modseq = 0;
+	if (mailbox_view_count(view) == 0)
 		return STORE_OK;
 	if (ctx.st == NULL) {
 		*error_r = "Mail store unavailable";
 		return STORE_EUNAVAILABLE;
 	}
-	ctx.max_uid = view->msgs[view->count - 1].uid;
+	ctx.max_uid = view_msgs_last_uid(&view->msgs);
 	int r = prepare(&ctx, prog, error_r);
 	if (r != STORE_OK)
 		return r;
-	seqs = xmalloc(view->count * sizeof(*seqs));
-	for (uint32_t i = 0; i < view->count; i++) {
-		ctx.seq = i + 1;
-		ctx.vm = &view->msgs[i];
-		if (ctx.vm->flags & VIEW_FLAG_EXPUNGED)
+	uint32_t view_count = mailbox_view_count(view);
+	seqs = xmalloc(view_count * sizeof(*seqs));
+	for (uint32_t seq = 1; seq <= view_count; seq++) {
+		ctx.seq = seq;
+		ctx.flags = mailbox_view_flags(view, seq);
+		if (ctx.flags & VIEW_FLAG_EXPUNGED)
 			continue;
+		ctx.uid = mailbox_view_uid(view, seq);
 		ctx.record = prog->root.cost >= SEARCH_COST_RECORD ?
-			find_record(&ctx, ctx.vm->uid) : NULL;
+			find_record(&ctx, ctx.uid) : NULL;
 		if (prog->root.cost >= SEARCH_COST_RECORD && ctx.record == NULL)
 			continue;	/* expunged by someone else meanwhile */
-		if (eval(&ctx, &prog->root))
+		if (eval(&ctx, &prog->root)) {
 			seqs[n++] = ctx.seq;
+			/* RFC 7162 3.1.5: the result carries the highest
+			 * modseq of the matches. */
+			if (prog->uses_modseq && ctx.record != NULL &&
+			    ctx.record->modseq > prog->highest_modseq)
+				prog->highest_modseq = ctx.record->modseq;
+		}
 		message_reset(&ctx);
 	}
 	store_message_list_free(&ctx.records);

@@ -425,6 +425,7 @@ static enum search_cost node_cost(const struct search_node *node)
 	case SEARCH_OP_SAVEDBEFORE: case SEARCH_OP_SAVEDON:
 	case SEARCH_OP_SAVEDSINCE: case SEARCH_OP_EMAILID:
 	case SEARCH_OP_THREADID:
+	case SEARCH_OP_MODSEQ:	/* the view keeps no modseqs */
 		return SEARCH_COST_RECORD;
 	case SEARCH_OP_SENTBEFORE: case SEARCH_OP_SENTON:
 	case SEARCH_OP_SENTSINCE: case SEARCH_OP_HEADER:

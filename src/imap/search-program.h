@@ -97,6 +97,9 @@ struct search_program {
 	bool uses_saved;		/* "$" appears */
 	bool uses_modseq;		/* MODSEQ appears: CONDSTORE enabling,
 					   results carry MODSEQ (RFC 7162 3.1.5) */
+	uint64_t highest_modseq;	/* set by search_program_run when
+					   uses_modseq: the highest modseq of
+					   the matches (0: none) */
 };
 
 enum search_parse_result {

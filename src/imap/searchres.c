@@ -45,16 +45,14 @@ int searchres_resolve(const struct mailbox_view *view,
 {
 	*seqs_r = NULL;
 	*count_r = 0;
-	if (res == NULL || res->count == 0 || view->count == 0)
+	if (res == NULL || res->count == 0 || mailbox_view_count(view) == 0)
 		return 0;
 	uint32_t *seqs = xmalloc(res->count * sizeof(*seqs));
-	size_t n = 0, v = 0;
-	/* Both ascend by UID: one merge pass. */
-	for (size_t i = 0; i < res->count && v < view->count; i++) {
-		while (v < view->count && view->msgs[v].uid < res->uids[i])
-			v++;
-		if (v < view->count && view->msgs[v].uid == res->uids[i])
-			seqs[n++] = (uint32_t)(v + 1);
+	size_t n = 0;
+	for (size_t i = 0; i < res->count; i++) {
+		uint32_t seq = mailbox_view_seq_of(view, res->uids[i]);
+		if (seq != 0)
+			seqs[n++] = seq;
 	}
 	if (n == 0) {
 		free(seqs);

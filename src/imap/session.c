@@ -209,6 +209,10 @@ static void session_dispatch(struct session *s, struct imap_command *parsed)
 		done = cmd->def->handler(cmd);
 	if (done)
 		session_command_end(s);
+	else
+		/* A suspended command may wait for long (IDLE): keep only
+		 * what it points into. */
+		imap_parser_release_scratch(s->parser);
 }
 
 /* Feeds one raw line to a command waiting for one (AUTHENTICATE, IDLE).

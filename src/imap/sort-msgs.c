@@ -270,7 +270,7 @@ int sort_msgs_load(struct session *s, const uint32_t *seqs, size_t count,
 		return ret;
 	struct sort_msg *msgs = xcalloc(count, sizeof(*msgs));
 	for (size_t i = 0; i < count; i++) {
-		uint32_t uid = view->msgs[seqs[i] - 1].uid;
+		uint32_t uid = mailbox_view_uid(view, seqs[i]);
 		while (r < records.count && records.msgs[r].uid < uid)
 			r++;
 		if (r >= records.count || records.msgs[r].uid != uid)

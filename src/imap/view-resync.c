@@ -1,9 +1,8 @@
 /*
  * The CONDSTORE and QRESYNC side of the selected-mailbox view (RFC 7162):
  * becoming CONDSTORE-aware, and the resynchronisation of SELECT/EXAMINE
- * (QRESYNC ...). The view keeps each message's modseq as the client was
- * told it, so "changed since n" is answered from the view itself; only
- * expunges need the store's tombstones.
+ * (QRESYNC ...). The view keeps no per-message modseq: "changed since n"
+ * and the expunges after n are one store query (store_changes_since).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -62,7 +61,8 @@ static uint32_t qresync_first_unknown_uid(const struct mailbox_view *view,
 	uint32_t first = 1;
 	for (size_t i = 0; i < q->match_count; i++) {
 		uint32_t seq = q->match_seqs[i], uid = q->match_uids[i];
-		if (seq == 0 || seq > view->count || view->msgs[seq - 1].uid != uid)
+		if (seq == 0 || seq > mailbox_view_count(view) ||
+		    mailbox_view_uid(view, seq) != uid)
 			break;
 		first = uid == UINT32_MAX ? uid : uid + 1;
 	}
@@ -73,17 +73,18 @@ int mailbox_view_qresync(struct session *s, const struct mailbox_view_qresync *q
 			 const char **error_r)
 {
 	struct mailbox_view *view = s->view;
-	uint32_t *uids = NULL;
-	size_t count = 0;
+	struct store_changes changes;
 
 	/* RFC 7162 3.2.5: another UIDVALIDITY means the client's cache is
 	 * void; the parameters are ignored. */
 	if (q->uidvalidity != view->uidvalidity)
 		return 0;
-	int r = store_expunged_since(session_store(s), view->mailbox_id,
-				     q->modseq, &uids, &count, error_r);
+	int r = store_changes_since(session_store(s), view->mailbox_id,
+				    q->modseq, &changes, error_r);
 	if (r != STORE_OK)
 		return r;
+	uint32_t *uids = changes.expunged;
+	size_t count = changes.expunged_count;
 	uint32_t first = qresync_first_unknown_uid(view, q);
 	size_t n = 0;
 	for (size_t i = 0; i < count; i++) {
@@ -97,13 +98,15 @@ int mailbox_view_qresync(struct session *s, const struct mailbox_view_qresync *q
 	struct buf out = BUF_INIT;
 	/* RFC 7162 3.2.6: VANISHED (EARLIER) before any FETCH. */
 	mailbox_view_write_vanished_earlier(uids, n, &out);
-	free(uids);
-	for (uint32_t seq = 1; seq <= view->count; seq++) {
-		const struct view_msg *m = &view->msgs[seq - 1];
-		if (m->modseq <= q->modseq ||
+	for (size_t i = 0; i < changes.changed.count; i++) {
+		const struct store_msg *m = &changes.changed.msgs[i];
+		/* A message newer than the view is announced by the next
+		 * sync, as any new message. */
+		uint32_t seq = mailbox_view_seq_of(view, m->uid);
+		if (seq == 0 ||
 		    (q->known_uids != NULL && !set_has(q->known_uids, m->uid)))
 			continue;
-		mailbox_view_write_flag_update(s, seq, true, &out);
+		mailbox_view_write_flag_update(s, seq, true, m->modseq, &out);
 		if (out.len >= 65536) {
 			session_write(s, out.data, out.len);
 			buf_reset(&out);
@@ -111,5 +114,6 @@ int mailbox_view_qresync(struct session *s, const struct mailbox_view_qresync *q
 	}
 	session_write(s, out.data, out.len);
 	buf_free(&out);
+	store_changes_free(&changes);
 	return 0;
 }

@@ -35,77 +35,49 @@ static bool str_equal_nullable(const char *a, const char *b)
 	return b != NULL && strcmp(a, b) == 0;
 }
 
-static char *keywords_dup(const char *keywords)
-{
-	return keywords != NULL && *keywords != '\0' ? xstrdup(keywords) : NULL;
-}
-
 static void view_append_msg(struct mailbox_view *view, uint32_t uid,
-			    uint32_t flags, const char *keywords, uint64_t modseq)
+			    uint32_t flags, const char *keywords)
 {
-	if (view->count == view->cap) {
-		view->cap = view->cap ? view->cap * 2 : 64;
-		view->msgs = xrealloc(view->msgs, view->cap * sizeof(*view->msgs));
-	}
-	struct view_msg *m = &view->msgs[view->count++];
-	m->uid = uid;
-	m->flags = flags;
-	m->modseq = modseq;
-	m->keywords = keywords_dup(keywords);
+	view_msgs_append(&view->msgs, uid, (uint8_t)flags, keywords);
 	if (flags & VIEW_FLAG_RECENT)
 		view->recent_count++;
 }
 
 uint32_t mailbox_view_seq_of(const struct mailbox_view *view, uint32_t uid)
 {
-	uint32_t lo = 0, hi = view->count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (view->msgs[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < view->count && view->msgs[lo].uid == uid ? lo + 1 : 0;
+	uint32_t index;
+	return view_msgs_find(&view->msgs, uid, &index) ? index + 1 : 0;
 }
 
-/* Index of the first message with a UID >= uid. */
-static uint32_t view_lower_bound(const struct mailbox_view *view, uint32_t uid)
+uint64_t mailbox_view_noted_modseq(const struct mailbox_view *view, uint32_t uid)
 {
-	uint32_t lo = 0, hi = view->count;
-	while (lo < hi) {
-		uint32_t mid = lo + (hi - lo) / 2;
-		if (view->msgs[mid].uid < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo;
+	return view_msgs_noted_modseq(&view->msgs, uid);
 }
 
 void mailbox_view_write_flags(const struct mailbox_view *view, uint32_t seq,
 			      struct buf *out)
 {
-	const struct view_msg *m = &view->msgs[seq - 1];
+	uint32_t flags = mailbox_view_flags(view, seq);
+	const char *keywords = mailbox_view_keywords(view, seq);
 	bool first = true;
 
 	buf_append_char(out, '(');
 	for (size_t i = 0; i < sizeof(system_flags) / sizeof(system_flags[0]); i++) {
-		if (m->flags & system_flags[i].bit) {
+		if (flags & system_flags[i].bit) {
 			if (!first)
 				buf_append_char(out, ' ');
 			buf_append_str(out, system_flags[i].name);
 			first = false;
 		}
 	}
-	if (m->keywords != NULL) {
+	if (keywords != NULL) {
 		if (!first)
 			buf_append_char(out, ' ');
-		buf_append_str(out, m->keywords);
+		buf_append_str(out, keywords);
 		first = false;
 	}
 	/* RFC 9051 E.12: IMAP4rev2 has no \Recent. */
-	if ((m->flags & VIEW_FLAG_RECENT) && !view->rev2) {
+	if ((flags & VIEW_FLAG_RECENT) && !view->rev2) {
 		if (!first)
 			buf_append_char(out, ' ');
 		buf_append_str(out, "\\Recent");
@@ -113,17 +85,24 @@ void mailbox_view_write_flags(const struct mailbox_view *view, uint32_t seq,
 	buf_append_char(out, ')');
 }
 
+/* Replaces the flags and keywords of seq, keeping its view-only bits. */
+static void view_store_flags(struct mailbox_view *view, uint32_t seq,
+			     uint32_t flags, const char *keywords)
+{
+	uint32_t old = mailbox_view_flags(view, seq);
+	view_msgs_set_flags(&view->msgs, seq - 1,
+			    (uint8_t)((old & ~(uint32_t)STORE_FLAGS_ALL) |
+				      (flags & STORE_FLAGS_ALL)));
+	view_msgs_set_keywords(&view->msgs, seq - 1, keywords);
+}
+
 void mailbox_view_set_flags(struct mailbox_view *view, uint32_t seq,
 			    uint32_t flags, const char *keywords, uint64_t modseq)
 {
-	struct view_msg *m = &view->msgs[seq - 1];
-	m->flags = (m->flags & ~(uint32_t)STORE_FLAGS_ALL) | (flags & STORE_FLAGS_ALL);
-	if (!str_equal_nullable(m->keywords, keywords)) {
-		free(m->keywords);
-		m->keywords = keywords_dup(keywords);
-	}
-	if (modseq > m->modseq)
-		m->modseq = modseq;
+	view_store_flags(view, seq, flags, keywords);
+	/* Only a modseq the next sync will see needs noting. */
+	if (modseq > view->modseq)
+		view_msgs_note_modseq(&view->msgs, mailbox_view_uid(view, seq), modseq);
 }
 
 /* ---- keywords announced in FLAGS / PERMANENTFLAGS (RFC 3501 7.2.6) ---- */
@@ -211,13 +190,11 @@ void mailbox_view_free(struct mailbox_view **viewp)
 	struct mailbox_view *view = *viewp;
 	if (view == NULL)
 		return;
-	for (uint32_t i = 0; i < view->count; i++)
-		free(view->msgs[i].keywords);
+	view_msgs_free(&view->msgs);
 	for (size_t i = 0; i < view->keyword_count; i++)
 		free(view->keywords[i]);
 	free(view->keywords);
 	searchres_clear(&view->searchres);
-	free(view->msgs);
 	free(view->name);
 	free(view);
 	*viewp = NULL;
@@ -233,21 +210,25 @@ void mailbox_view_close(struct session *s)
 		s->state = SESSION_AUTHENTICATED;
 }
 
+/* Reads the message list; *first_unseen_r is the sequence number of the
+ * first message without \Seen, or 0. */
 static int view_load(struct store *st, struct mailbox_view *view,
-		     uint32_t first_recent_uid, const char **error_r)
+		     uint32_t first_recent_uid, uint32_t *first_unseen_r,
+		     const char **error_r)
 {
 	struct store_msg_list list;
 	int r = store_mailbox_snapshot(st, view->mailbox_id, &list, error_r);
 	if (r != STORE_OK)
 		return r;
-	view->cap = list.count > 0 ? (uint32_t)list.count : 16;
-	view->msgs = xmalloc(view->cap * sizeof(*view->msgs));
+	view_msgs_reserve(&view->msgs, (uint32_t)list.count);
 	for (size_t i = 0; i < list.count; i++) {
 		const struct store_msg *m = &list.msgs[i];
-		uint32_t flags = m->flags;
+		uint32_t flags = m->flags & STORE_FLAGS_ALL;
 		if (m->uid >= first_recent_uid && first_recent_uid != 0)
 			flags |= VIEW_FLAG_RECENT;
-		view_append_msg(view, m->uid, flags, m->keywords, m->modseq);
+		if (*first_unseen_r == 0 && !(flags & STORE_FLAG_SEEN))
+			*first_unseen_r = (uint32_t)i + 1;
+		view_append_msg(view, m->uid, flags, m->keywords);
 	}
 	view->modseq = list.highestmodseq;
 	store_msg_list_free(&list);
@@ -262,17 +243,13 @@ static int view_load(struct store *st, struct mailbox_view *view,
 	return STORE_OK;
 }
 
-static void view_write_select_responses(struct session *s, uint32_t uidnext)
+static void view_write_select_responses(struct session *s, uint32_t uidnext,
+					uint32_t first_unseen)
 {
 	struct mailbox_view *view = s->view;
-	uint32_t first_unseen = 0;
 
-	for (uint32_t i = 0; i < view->count && first_unseen == 0; i++) {
-		if ((view->msgs[i].flags & STORE_FLAG_SEEN) == 0)
-			first_unseen = i + 1;
-	}
 	view_write_flags_responses(s);
-	session_untagged(s, "%u EXISTS", view->count);
+	session_untagged(s, "%u EXISTS", mailbox_view_count(view));
 	/* RFC 9051 E.11, E.12: RECENT and UNSEEN are gone from IMAP4rev2. */
 	if (!view->rev2) {
 		session_untagged(s, "%u RECENT", view->recent_count);
@@ -343,7 +320,8 @@ int mailbox_view_open(struct session *s, const char *name, bool readonly,
 	view->readonly = readonly;
 	view->rights = mailbox.rights;
 	view->rev2 = s->enabled_rev2;
-	r = view_load(st, view, first_recent, error_r);
+	uint32_t first_unseen = 0;
+	r = view_load(st, view, first_recent, &first_unseen, error_r);
 	if (r != STORE_OK) {
 		mailbox_view_free(&view);
 		return r;
@@ -352,9 +330,10 @@ int mailbox_view_open(struct session *s, const char *name, bool readonly,
 	s->state = SESSION_SELECTED;
 	imap_notify_watch(s, mailbox.id);
 	uint32_t uidnext = mailbox.uidnext;
-	if (view->count > 0 && view->msgs[view->count - 1].uid >= uidnext)
-		uidnext = view->msgs[view->count - 1].uid + 1;
-	view_write_select_responses(s, uidnext);
+	uint32_t last_uid = view_msgs_last_uid(&view->msgs);
+	if (last_uid >= uidnext)
+		uidnext = last_uid + 1;
+	view_write_select_responses(s, uidnext, first_unseen);
 	return STORE_OK;
 }
 
@@ -363,18 +342,7 @@ int mailbox_view_open(struct session *s, const char *name, bool readonly,
 /* Drops the messages marked expunged from the array. */
 static void view_compact(struct mailbox_view *view)
 {
-	uint32_t kept = 0;
-	for (uint32_t i = 0; i < view->count; i++) {
-		struct view_msg *m = &view->msgs[i];
-		if (m->flags & VIEW_FLAG_EXPUNGED) {
-			if (m->flags & VIEW_FLAG_RECENT)
-				view->recent_count--;
-			free(m->keywords);
-			continue;
-		}
-		view->msgs[kept++] = *m;
-	}
-	view->count = kept;
+	view->recent_count -= view_msgs_remove_expunged(&view->msgs);
 	view->expunged_count = 0;
 }
 
@@ -391,9 +359,9 @@ static void view_flush_expunges(struct session *s)
 		 * messages the client was told about. */
 		uint32_t *uids = xmalloc((view->expunged_count + 1) * sizeof(uint32_t));
 		size_t n = 0;
-		for (uint32_t i = 0; i < view->count; i++) {
-			if (view->msgs[i].flags & VIEW_FLAG_EXPUNGED)
-				uids[n++] = view->msgs[i].uid;
+		for (uint32_t seq = 1; seq <= mailbox_view_count(view); seq++) {
+			if (mailbox_view_flags(view, seq) & VIEW_FLAG_EXPUNGED)
+				uids[n++] = mailbox_view_uid(view, seq);
 		}
 		if (n > 0) {
 			buf_append_str(&out, "* VANISHED ");
@@ -402,8 +370,8 @@ static void view_flush_expunges(struct session *s)
 		}
 		free(uids);
 	} else {
-		for (uint32_t seq = view->count; seq >= 1; seq--) {
-			if (view->msgs[seq - 1].flags & VIEW_FLAG_EXPUNGED)
+		for (uint32_t seq = mailbox_view_count(view); seq >= 1; seq--) {
+			if (mailbox_view_flags(view, seq) & VIEW_FLAG_EXPUNGED)
 				buf_printf(&out, "* %u EXPUNGE\r\n", seq);
 		}
 	}
@@ -417,8 +385,10 @@ static void view_mark_expunged(struct mailbox_view *view, const uint32_t *uids,
 {
 	for (size_t i = 0; i < count; i++) {
 		uint32_t seq = mailbox_view_seq_of(view, uids[i]);
-		if (seq != 0 && !(view->msgs[seq - 1].flags & VIEW_FLAG_EXPUNGED)) {
-			view->msgs[seq - 1].flags |= VIEW_FLAG_EXPUNGED;
+		uint32_t flags = seq != 0 ? mailbox_view_flags(view, seq) : 0;
+		if (seq != 0 && !(flags & VIEW_FLAG_EXPUNGED)) {
+			view_msgs_set_flags(&view->msgs, seq - 1,
+					    (uint8_t)(flags | VIEW_FLAG_EXPUNGED));
 			view->expunged_count++;
 		}
 	}
@@ -450,20 +420,21 @@ static uint32_t view_claim_recent(struct session *s)
 	return first_recent;
 }
 
-/* Applies new and changed messages; collects the UIDs whose flags the
- * client must hear about. Returns the number of new messages. */
+/* Applies new and changed messages; collects the indexes (into changed)
+ * of the messages whose flags the client must hear about. Returns the
+ * number of new messages. */
 static uint32_t view_apply_changes(struct session *s,
 				   const struct store_msg_list *changed,
-				   uint32_t **flag_uids, size_t *flag_count,
+				   size_t **report_r, size_t *report_count_r,
 				   bool *new_keywords)
 {
 	struct mailbox_view *view = s->view;
-	uint32_t last_uid = view->count ? view->msgs[view->count - 1].uid : 0;
+	uint32_t last_uid = view_msgs_last_uid(&view->msgs);
 	uint32_t added = 0, first_recent = UINT32_MAX;
 	bool claimed = false;
+	size_t *report = xmalloc((changed->count + 1) * sizeof(*report));
+	size_t n = 0;
 
-	*flag_uids = xmalloc((changed->count + 1) * sizeof(uint32_t));
-	*flag_count = 0;
 	for (size_t i = 0; i < changed->count; i++) {
 		const struct store_msg *m = &changed->msgs[i];
 		if (m->keywords != NULL && view_learn_keywords(view, m->keywords))
@@ -473,10 +444,10 @@ static uint32_t view_apply_changes(struct session *s,
 				first_recent = view_claim_recent(s);
 				claimed = true;
 			}
-			uint32_t flags = m->flags;
+			uint32_t flags = m->flags & STORE_FLAGS_ALL;
 			if (m->uid >= first_recent)
 				flags |= VIEW_FLAG_RECENT;
-			view_append_msg(view, m->uid, flags, m->keywords, m->modseq);
+			view_append_msg(view, m->uid, flags, m->keywords);
 			last_uid = m->uid;
 			added++;
 			continue;
@@ -484,31 +455,40 @@ static uint32_t view_apply_changes(struct session *s,
 		uint32_t seq = mailbox_view_seq_of(view, m->uid);
 		if (seq == 0)
 			continue;
-		struct view_msg *vm = &view->msgs[seq - 1];
-		if (vm->flags & VIEW_FLAG_EXPUNGED)
+		uint32_t flags = mailbox_view_flags(view, seq);
+		if (flags & VIEW_FLAG_EXPUNGED)
 			continue;
-		bool flags_changed = (vm->flags & STORE_FLAGS_ALL) != m->flags ||
-				     !str_equal_nullable(vm->keywords, m->keywords);
+		bool flags_changed = (flags & STORE_FLAGS_ALL) != m->flags ||
+			!str_equal_nullable(mailbox_view_keywords(view, seq),
+					    m->keywords);
 		/* RFC 7162 3.1.4.2: a CONDSTORE client hears of a new modseq
-		 * even when the flags ended where they were. */
-		bool modseq_changed = m->modseq > vm->modseq && s->enabled_condstore;
+		 * even when the flags ended where they were. Every change
+		 * here is past the view's modseq; only one this session
+		 * reported itself (noted) may already be known. */
+		uint64_t noted = view_msgs_noted_modseq(&view->msgs, m->uid);
+		bool modseq_changed = m->modseq > noted && s->enabled_condstore;
 		if (flags_changed || modseq_changed)
-			(*flag_uids)[(*flag_count)++] = m->uid;
-		mailbox_view_set_flags(view, seq, m->flags, m->keywords, m->modseq);
+			report[n++] = i;
+		view_store_flags(view, seq, m->flags, m->keywords);
+		/* Keep a noted modseq current: STORE reports the latest. */
+		if (noted != 0)
+			view_msgs_note_modseq(&view->msgs, m->uid, m->modseq);
 	}
+	*report_r = report;
+	*report_count_r = n;
 	return added;
 }
 
 void mailbox_view_write_flag_update(const struct session *s, uint32_t seq,
-				    bool with_flags, struct buf *out)
+				    bool with_flags, uint64_t modseq,
+				    struct buf *out)
 {
-	const struct view_msg *m = &s->view->msgs[seq - 1];
 	const char *sep = "";
 
 	buf_printf(out, "* %u FETCH (", seq);
 	/* RFC 5465 5.1: under NOTIFY a flag change carries the UID too. */
 	if (s->enabled_condstore || s->enabled_rev2 || notify_session_active(s)) {
-		buf_printf(out, "UID %u", m->uid);
+		buf_printf(out, "UID %u", mailbox_view_uid(s->view, seq));
 		sep = " ";
 	}
 	if (with_flags) {
@@ -517,19 +497,21 @@ void mailbox_view_write_flag_update(const struct session *s, uint32_t seq,
 		sep = " ";
 	}
 	if (s->enabled_condstore)
-		buf_printf(out, "%sMODSEQ (%llu)", sep, (unsigned long long)m->modseq);
+		buf_printf(out, "%sMODSEQ (%llu)", sep, (unsigned long long)modseq);
 	buf_append_str(out, ")\r\n");
 }
 
-static void view_write_flag_updates(struct session *s, const uint32_t *uids,
-				    size_t count)
+static void view_write_flag_updates(struct session *s,
+				    const struct store_msg_list *changed,
+				    const size_t *report, size_t count)
 {
 	struct buf out = BUF_INIT;
 	for (size_t i = 0; i < count; i++) {
-		uint32_t seq = mailbox_view_seq_of(s->view, uids[i]);
+		const struct store_msg *m = &changed->msgs[report[i]];
+		uint32_t seq = mailbox_view_seq_of(s->view, m->uid);
 		if (seq == 0)
 			continue;
-		mailbox_view_write_flag_update(s, seq, true, &out);
+		mailbox_view_write_flag_update(s, seq, true, m->modseq, &out);
 	}
 	session_write(s, out.data, out.len);
 	buf_free(&out);
@@ -544,6 +526,9 @@ void mailbox_view_sync(struct session *s, bool allow_expunge)
 
 	if (view == NULL || st == NULL)
 		return;
+	/* Modseqs noted at or below the view's are what this sync cannot
+	 * see again: they served their purpose. */
+	view_msgs_forget_modseqs(&view->msgs, view->modseq);
 	int r = store_changes_since(st, view->mailbox_id, view->modseq, &changes, &error);
 	if (r == STORE_ENONEXISTENT) {
 		/* Deleted or renamed away under us: as Dovecot does, the
@@ -558,27 +543,27 @@ void mailbox_view_sync(struct session *s, bool allow_expunge)
 		return;
 	}
 	view_mark_expunged(view, changes.expunged, changes.expunged_count);
-	uint32_t *flag_uids;
-	size_t flag_count;
+	size_t *report;
+	size_t report_count;
 	bool new_keywords = false;
 	uint32_t old_recent = view->recent_count;
-	uint32_t added = view_apply_changes(s, &changes.changed, &flag_uids,
-					    &flag_count, &new_keywords);
+	uint32_t added = view_apply_changes(s, &changes.changed, &report,
+					    &report_count, &new_keywords);
 	if (changes.changed.highestmodseq > view->modseq)
 		view->modseq = changes.changed.highestmodseq;
-	store_changes_free(&changes);
 
 	if (new_keywords)
 		view_write_flags_responses(s);
 	if (allow_expunge && view->expunged_count > 0)
 		view_flush_expunges(s);
 	if (added > 0) {
-		session_untagged(s, "%u EXISTS", view->count);
+		session_untagged(s, "%u EXISTS", mailbox_view_count(view));
 		if (view->recent_count != old_recent && !view->rev2)
 			session_untagged(s, "%u RECENT", view->recent_count);
 	}
-	view_write_flag_updates(s, flag_uids, flag_count);
-	free(flag_uids);
+	view_write_flag_updates(s, &changes.changed, report, report_count);
+	free(report);
+	store_changes_free(&changes);
 }
 
 /* ---- sequence sets ---- */
@@ -610,22 +595,22 @@ int mailbox_view_resolve(const struct mailbox_view *view, const char *set,
 		return searchres_resolve(view, &view->searchres, seqs_r, count_r);
 	if (seqset_parse(set, set_len, &ss, error_r) < 0)
 		return -1;
+	uint32_t view_count = mailbox_view_count(view);
 	if (!uid) {
 		/* RFC 3501 9: a sequence number beyond the mailbox is an
 		 * error; "*" in an empty mailbox names nothing valid. */
 		for (size_t i = 0; i < ss.count; i++) {
 			uint32_t lo = ss.ranges[i].lo, hi = ss.ranges[i].hi;
-			if ((lo != SEQSET_STAR && lo > view->count) ||
-			    (hi != SEQSET_STAR && hi > view->count) ||
-			    view->count == 0) {
+			if ((lo != SEQSET_STAR && lo > view_count) ||
+			    (hi != SEQSET_STAR && hi > view_count) ||
+			    view_count == 0) {
 				seqset_free(&ss);
 				*error_r = "Invalid message sequence number";
 				return -1;
 			}
 		}
 	}
-	uint32_t star = uid ? (view->count ? view->msgs[view->count - 1].uid : 0)
-			    : view->count;
+	uint32_t star = uid ? view_msgs_last_uid(&view->msgs) : view_count;
 	seqset_resolve(&ss, star, star);
 	for (size_t i = 0; i < ss.count; i++) {
 		uint32_t lo = ss.ranges[i].lo, hi = ss.ranges[i].hi;
@@ -634,8 +619,11 @@ int mailbox_view_resolve(const struct mailbox_view *view, const char *set,
 				seqs_push(&seqs, &count, &cap, (uint32_t)n);
 			continue;
 		}
-		for (uint32_t idx = view_lower_bound(view, lo);
-		     idx < view->count && view->msgs[idx].uid <= hi; idx++)
+		/* UIDs ascend: the range is one run of indexes. */
+		uint32_t first = view_msgs_lower_bound(&view->msgs, lo);
+		uint32_t end = hi == UINT32_MAX ? view_count :
+			view_msgs_lower_bound(&view->msgs, hi + 1);
+		for (uint32_t idx = first; idx < end; idx++)
 			seqs_push(&seqs, &count, &cap, idx + 1);
 	}
 	seqset_free(&ss);
@@ -661,19 +649,24 @@ void mailbox_view_uid_ranges(const struct mailbox_view *view,
 	struct store_uid_range *ranges = xmalloc((count + 1) * sizeof(*ranges));
 	size_t n = 0;
 
+	uint32_t prev_uid = 0;
 	for (size_t i = 0; i < count; i++) {
-		const struct view_msg *m = &view->msgs[seqs[i] - 1];
-		if (m->flags & VIEW_FLAG_EXPUNGED)
+		uint32_t seq = seqs[i];
+		if (mailbox_view_flags(view, seq) & VIEW_FLAG_EXPUNGED)
 			continue;
+		uint32_t uid = mailbox_view_uid(view, seq);
 		/* Consecutive sequence numbers have ascending UIDs; merge
-		 * neighbours in the view into one range. */
-		if (n > 0 && i > 0 && seqs[i] == seqs[i - 1] + 1 &&
-		    ranges[n - 1].last == view->msgs[seqs[i] - 2].uid) {
-			ranges[n - 1].last = m->uid;
+		 * neighbours in the view into one range (the UIDs between
+		 * them are gone from the store). */
+		if (n > 0 && i > 0 && seq == seqs[i - 1] + 1 &&
+		    ranges[n - 1].last == prev_uid) {
+			ranges[n - 1].last = uid;
+			prev_uid = uid;
 			continue;
 		}
-		ranges[n].first = m->uid;
-		ranges[n].last = m->uid;
+		ranges[n].first = uid;
+		ranges[n].last = uid;
+		prev_uid = uid;
 		n++;
 	}
 	*ranges_r = ranges;

@@ -4,7 +4,9 @@
  * The selected mailbox as one session sees it (DESIGN.md "The selected
  * mailbox"): the ordered UIDs the client has been told about, each with the
  * flags the client was last told, and the store modseq the view is synced
- * to. Message sequence numbers index this array, never the store.
+ * to. Message sequence numbers index this list, never the store. The list
+ * is compact (view-msgs.h) and keeps no per-message modseq: those come from
+ * the store when a CONDSTORE command needs them.
  *
  * Changes made by anyone (other sessions, `quire deliver`, this session's
  * own STORE/APPEND) are found by mailbox_view_sync, which compares the
@@ -19,22 +21,12 @@
 
 #include "core/buf.h"
 #include "imap/searchres.h"
+#include "imap/view-msgs.h"
 
 struct session;
 struct seqset;
 struct store_msg_list;
 struct store_uid_range;
-
-/* Bits of view_msg.flags beyond the stored system flags (enum store_flag). */
-#define VIEW_FLAG_RECENT   (1u << 16)	/* \Recent in this session only */
-#define VIEW_FLAG_EXPUNGED (1u << 17)	/* gone from the store; EXPUNGE not yet sent */
-
-struct view_msg {
-	uint32_t uid;
-	uint32_t flags;		/* enum store_flag | VIEW_FLAG_* */
-	uint64_t modseq;
-	char *keywords;		/* NULL or space-separated, owned */
-};
 
 struct mailbox_view {
 	int64_t mailbox_id;
@@ -45,9 +37,7 @@ struct mailbox_view {
 	uint32_t rights;	/* the user's ACL rights (auth/acl-rights.h) */
 	/* IMAP4rev2 session (RFC 9051): no \Recent in FLAGS, no RECENT. */
 	bool rev2;
-	struct view_msg *msgs;	/* msgs[seq - 1], UIDs ascending */
-	uint32_t count;
-	uint32_t cap;
+	struct view_msgs msgs;	/* message seq is index seq - 1 */
 	uint32_t recent_count;	/* messages with VIEW_FLAG_RECENT */
 	uint32_t expunged_count; /* messages with VIEW_FLAG_EXPUNGED */
 	/* Keywords the client was told about in FLAGS; a new one means a new
@@ -58,6 +48,41 @@ struct mailbox_view {
 	 * since SELECT, EXAMINE, CLOSE and UNSELECT reset it. */
 	struct searchres searchres;
 };
+
+/* Number of messages in the view (the client's EXISTS). */
+static inline uint32_t mailbox_view_count(const struct mailbox_view *view)
+{
+	return view->msgs.count;
+}
+
+/* UID of message seq (1 <= seq <= count). */
+static inline uint32_t mailbox_view_uid(const struct mailbox_view *view,
+					uint32_t seq)
+{
+	return view_msgs_uid(&view->msgs, seq - 1);
+}
+
+/* Flags of message seq as last told: enum store_flag bits, and
+ * VIEW_FLAG_RECENT / VIEW_FLAG_EXPUNGED. */
+static inline uint32_t mailbox_view_flags(const struct mailbox_view *view,
+					  uint32_t seq)
+{
+	return view_msgs_flags(&view->msgs, seq - 1);
+}
+
+/* Keywords of message seq as last told (space-separated), or NULL. */
+static inline const char *mailbox_view_keywords(const struct mailbox_view *view,
+						uint32_t seq)
+{
+	return view_msgs_keywords(&view->msgs, seq - 1);
+}
+
+/*
+ * The modseq this session reported for uid itself since the view's last
+ * sync (STORE, FETCH setting \Seen, or that sync when it ran in between),
+ * or 0 when it reported none.
+ */
+uint64_t mailbox_view_noted_modseq(const struct mailbox_view *view, uint32_t uid);
 
 /*
  * Opens mailbox name for the session (SELECT, or EXAMINE when readonly),
@@ -106,11 +131,12 @@ void mailbox_view_enable_condstore(struct session *s);
 /*
  * Appends one unsolicited flag update for seq, in the form the session
  * negotiated: "* seq FETCH (FLAGS (...))", with UID first once CONDSTORE
- * or IMAP4rev2 is on (RFC 7162 3.2.4, RFC 9051 E.21) and MODSEQ with
- * CONDSTORE (RFC 7162 3.1.4.2).
+ * or IMAP4rev2 is on (RFC 7162 3.2.4, RFC 9051 E.21) and MODSEQ (modseq,
+ * the message's modseq in the store) with CONDSTORE (RFC 7162 3.1.4.2).
  */
 void mailbox_view_write_flag_update(const struct session *s, uint32_t seq,
-				    bool with_flags, struct buf *out);
+				    bool with_flags, uint64_t modseq,
+				    struct buf *out);
 
 /* Appends "* VANISHED (EARLIER) uids\r\n" (nothing when count is 0). */
 void mailbox_view_write_vanished_earlier(const uint32_t *uids, size_t count,
@@ -163,6 +189,8 @@ void mailbox_view_write_flags(const struct mailbox_view *view, uint32_t seq,
 /*
  * Records flags the session is about to report itself (STORE's FETCH
  * responses), so the next sync does not repeat them. keywords may be NULL.
+ * modseq is the message's new modseq in the store (noted until the next
+ * sync, so that sync does not report it again to a CONDSTORE client).
  */
 void mailbox_view_set_flags(struct mailbox_view *view, uint32_t seq,
 			    uint32_t flags, const char *keywords,
