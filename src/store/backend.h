@@ -162,7 +162,31 @@ struct store_backend {
 	int (*migrate_mailbox_set)(struct store *store, int64_t mailbox_id,
 		const struct store_mailbox_state *state, const char **error_r);
 	void (*close)(struct store **store);
+	const struct store_hooks *hooks;
 };
+
+/*
+ * What the backend-neutral rules (store/namespace.c, store/acl-rules.c,
+ * ...) ask of the backend of a handle. Each entry has the contract of the
+ * backend function it points to (store_fail / pg_fail, store_user_id /
+ * pg_user_id, store_rights_of / pg_rights_of) and runs inside the
+ * backend's open transaction, if any.
+ */
+struct store_hooks {
+	/* Sets the handle's error text and returns code. */
+	int (*fail)(struct store *s, int code, const char *fmt, ...)
+		__attribute__((format(printf, 3, 4)));
+	/* The id of user name (ASCII case-insensitive), its spelling into
+	 * canon (may be NULL); STORE_ENONEXISTENT with text set. */
+	int (*user_id)(struct store *s, const char *name, int64_t *id_r,
+		       struct buf *canon);
+	/* The actor's rights on mailbox_id, owned by owner_id. */
+	int (*rights_of)(struct store *s, int64_t mailbox_id,
+			 int64_t owner_id, uint32_t *rights_r);
+};
+
+/* The hooks of the backend serving s. */
+const struct store_hooks *store_hooks_of(struct store *s);
 
 /* The common first member of every backend's struct store. */
 struct store_head {

@@ -2,7 +2,8 @@
 #define QUIRE_STORE_COMMON_H
 /*
  * Private to src/store: backend-independent helpers every backend uses
- * (defined in store/sqlite, which had them first; they touch no database).
+ * (defined in store/sqlite, which had them first, and in src/store; they
+ * touch no database).
  */
 #include <stdbool.h>
 #include <stddef.h>
@@ -39,10 +40,18 @@ void store_policy_quota(uint64_t *storage_r, uint64_t *messages_r);
  * s, \Deleted with t, the others with w (which also covers keywords). */
 uint32_t store_flag_mask(uint32_t rights);
 
-/* Appends an entry (name copied) to list: helper shared with
- * mailbox-list.c. */
+/* ---- listing.c: building LIST results ---- */
+/* Appends an entry (name copied) to list, whose room is *cap entries. */
 void store_list_add(struct store_mailbox_list *list, size_t *cap,
 		    const char *name, int64_t id, uint32_t attrs);
+/* Fills list (empty) with the entries of found
+ * sorted bytewise, with the subscriptions (subs, sorted bytewise) merged
+ * in: a subscribed entry gets \Subscribed, a subscription to no entry
+ * becomes a \Subscribed \NonExistent entry (RFC 5258 3); then every
+ * entry with an existing child gets \HasChildren. Sorts found. */
+void store_list_merge(struct store_mailbox_list *found,
+		      const char *const *subs, size_t sub_count,
+		      struct store_mailbox_list *list);
 
 void store_sha256(const void *data, size_t len, uint8_t out[STORE_SHA256_LEN]);
 /* Appends "blobs/ab/cdef..." for sha to path. */

@@ -25,6 +25,11 @@ static const struct store_backend *ops_of(const struct store *store)
 	return ((const struct store_head *)store)->ops;
 }
 
+const struct store_hooks *store_hooks_of(struct store *s)
+{
+	return ops_of(s)->hooks;
+}
+
 static void replace_string(char **slot, const char *value)
 {
 	free(*slot);

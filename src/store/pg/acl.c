@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "auth/acl-rights.h"
+#include "store/acl-rules.h"
 #include "store/pg/internal.h"
 
 void store_pg_set_actor(struct store *s, int64_t user_id)
@@ -115,15 +116,8 @@ int pg_rights_of(struct store *s, int64_t mailbox_id, int64_t owner_id,
 	}
 	if (ret == STORE_OK)
 		ret = read_acl(s, mailbox_id, &acl);
-	if (ret == STORE_OK) {
-		struct acl_entry *e = xcalloc(acl.count + 1, sizeof(*e));
-		for (size_t i = 0; i < acl.count; i++) {
-			e[i].identifier = acl.entries[i].identifier;
-			e[i].rights = acl.entries[i].rights;
-		}
-		*rights_r = acl_rights_resolve(e, acl.count, name);
-		free(e);
-	}
+	if (ret == STORE_OK)
+		*rights_r = store_acl_rights_for(&acl, name);
 	store_acl_free(&acl);
 	return ret;
 }
@@ -131,12 +125,7 @@ int pg_rights_of(struct store *s, int64_t mailbox_id, int64_t owner_id,
 int pg_require(struct store *s, const struct store_mailbox *mb, uint32_t need,
 	       int hidden_code)
 {
-	if ((mb->rights & need) == need)
-		return STORE_OK;
-	/* RFC 4314 6: without l or r the mailbox looks missing */
-	if (mb->rights & (ACL_LOOKUP | ACL_READ))
-		return pg_fail(s, STORE_ENOPERM, "permission denied");
-	return pg_fail(s, hidden_code, "no such mailbox");
+	return store_acl_require(s, mb->rights, need, hidden_code);
 }
 
 int pg_acl_inherit(struct store *s, int64_t from, int64_t to)
@@ -185,33 +174,6 @@ int store_pg_acl_get(struct store *s, int64_t user_id, const char *name,
 	return ret;
 }
 
-static int canonical_identifier(struct store *s, const char *identifier,
-				int64_t owner_id, struct buf *out)
-{
-	bool negative = acl_identifier_is_negative(identifier);
-	const char *id = identifier + (negative ? 1 : 0);
-	int64_t uid;
-
-	buf_reset(out);
-	if (negative)
-		buf_append_char(out, '-');
-	if (strcasecmp(id, ACL_ANYONE) == 0) {
-		buf_append_str(out, ACL_ANYONE);
-		return STORE_OK;
-	}
-	struct buf name = BUF_INIT;
-	int ret = pg_user_id(s, id, &uid, &name);
-	if (ret == STORE_ENONEXISTENT)
-		ret = pg_fail(s, STORE_EINVALID, "no such user");
-	else if (ret == STORE_OK && uid == owner_id)
-		ret = pg_fail(s, STORE_ECANNOT,
-			      "the owner always holds every right");
-	if (ret == STORE_OK)
-		buf_append(out, name.data, name.len);
-	buf_free(&name);
-	return ret;
-}
-
 static int acl_set_tx(struct store *s, int64_t user_id, const char *name,
 		      const char *identifier, bool delete,
 		      enum store_acl_op op, uint32_t rights)
@@ -224,7 +186,7 @@ static int acl_set_tx(struct store *s, int64_t user_id, const char *name,
 	int code, ret = acl_mailbox(s, user_id, name, ACL_ADMIN, &mb);
 
 	if (ret == STORE_OK)
-		ret = canonical_identifier(s, identifier, mb.user_id, &id);
+		ret = store_acl_identifier(s, identifier, mb.user_id, &id);
 	pg_param_int(&p, mb.id);
 	pg_param_str(&p, buf_cstr(&id));
 	PGresult *res = ret != STORE_OK ? NULL : pg_query(s,
@@ -238,19 +200,8 @@ static int acl_set_tx(struct store *s, int64_t user_id, const char *name,
 		current = 0;
 	PQclear(res);
 	if (ret == STORE_OK) {
-		if (delete)
-			current = 0;
-		else if (op == STORE_ACL_ADD)
-			current |= rights;
-		else if (op == STORE_ACL_REMOVE)
-			current &= ~rights;
-		else
-			current = rights;
-		acl_rights_write(current & ACL_RIGHTS_ALL, &letters);
-		/* the virtual c and d are for the wire only */
-		while (letters.len > 0 && (letters.data[letters.len - 1] == 'c' ||
-					   letters.data[letters.len - 1] == 'd'))
-			buf_truncate(&letters, letters.len - 1);
+		current = store_acl_apply(current, delete, op, rights);
+		store_acl_letters(current, &letters);
 		if (current == 0) {
 			ret = pg_exec(s, "DELETE FROM acl WHERE mailbox_id = $1"
 				      " AND identifier = $2", &p);
@@ -312,19 +263,11 @@ int store_pg_acl_listrights(struct store *s, int64_t user_id,
 	if (ret == STORE_OK) {
 		ret = acl_mailbox(s, user_id, name, ACL_ADMIN, &mb);
 		if (ret == STORE_OK)
-			ret = canonical_identifier(s, identifier, mb.user_id,
+			ret = store_acl_identifier(s, identifier, mb.user_id,
 						   &id);
 		pg_tx_rollback(s);
 	}
-	/* no rights are tied: each may be granted alone (auth/acl-rights.h);
-	 * the owner holds them all, always */
-	*always_r = 0;
-	*optional_r = ACL_RIGHTS_ALL;
-	if (ret == STORE_ECANNOT) {
-		*always_r = ACL_RIGHTS_ALL;
-		*optional_r = 0;
-		ret = STORE_OK;
-	}
+	ret = store_acl_listrights_of(ret, always_r, optional_r);
 	buf_free(&id);
 	pg_error_out(s, error_r);
 	return ret;
@@ -336,11 +279,8 @@ int store_pg_acl_myrights(struct store *s, int64_t user_id, const char *name,
 	struct store_mailbox mb;
 	int ret = store_pg_mailbox_lookup(s, user_id, name, &mb, NULL);
 
-	/* RFC 4314 4: MYRIGHTS needs any of l r i k x a */
-	if (ret == STORE_OK &&
-	    (mb.rights & (ACL_LOOKUP | ACL_READ | ACL_INSERT | ACL_CREATE |
-			  ACL_DELETE | ACL_ADMIN)) == 0)
-		ret = pg_fail(s, STORE_ENONEXISTENT, "no such mailbox");
+	if (ret == STORE_OK)
+		ret = store_acl_myrights_check(s, mb.rights);
 	if (ret == STORE_OK)
 		*rights_r = mb.rights;
 	pg_error_out(s, error_r);

@@ -3,6 +3,12 @@
  */
 #include "store/pg/internal.h"
 
+static const struct store_hooks store_pg_hooks = {
+	.fail = pg_fail,
+	.user_id = pg_user_id,
+	.rights_of = pg_rights_of,
+};
+
 const struct store_backend store_pg_backend = {
 	.name = "postgresql",
 	.open = store_pg_open,
@@ -63,4 +69,5 @@ const struct store_backend store_pg_backend = {
 	.migrate_flags_set = store_pg_migrate_flags_set,
 	.migrate_mailbox_set = store_pg_migrate_mailbox_set,
 	.close = store_pg_close,
+	.hooks = &store_pg_hooks,
 };

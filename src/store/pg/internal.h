@@ -124,14 +124,6 @@ int pg_require_mailbox(struct store *s, int64_t mailbox_id, uint32_t need,
 /* Takes count UIDs and one new modseq: *first_uid_r, *modseq_r. */
 int pg_mailbox_allocate(struct store *s, int64_t mailbox_id, uint32_t count,
 			uint32_t *first_uid_r, uint64_t *modseq_r);
-/* Resolves a client name (namespaces, RFC 2342) to owner and local name. */
-struct pg_ns_name {
-	int64_t owner_id;
-	struct buf local;
-	bool node;
-};
-int pg_ns_resolve(struct store *s, int64_t user_id, const char *name,
-		  struct pg_ns_name *out);
 int pg_mailbox_find(struct store *s, int64_t user_id, const char *name,
 		    struct store_mailbox *mb_r);
 

@@ -7,42 +7,8 @@
 #include <string.h>
 
 #include "auth/acl-rights.h"
+#include "store/namespace.h"
 #include "store/pg/internal.h"
-
-static int entry_cmp(const void *a, const void *b)
-{
-	const struct store_mailbox_entry *x = a, *y = b;
-
-	return strcmp(x->name, y->name);
-}
-
-/* HASCHILDREN: entries are sorted, so children follow their parent. */
-static void mark_children(struct store_mailbox_list *list)
-{
-	for (size_t i = 0; i < list->count; i++) {
-		const char *name = list->entries[i].name;
-		size_t len = strlen(name);
-		for (size_t j = i + 1; j < list->count; j++) {
-			const char *other = list->entries[j].name;
-			if (strncmp(other, name, len) != 0)
-				break;
-			if (other[len] == '/' && list->entries[j].id != 0) {
-				list->entries[i].attrs |= STORE_MBOX_HASCHILDREN;
-				break;
-			}
-		}
-	}
-}
-
-static void add_node(struct store_mailbox_list *list, size_t *cap,
-		     size_t first, const char *name)
-{
-	for (size_t i = first; i < list->count; i++) {
-		if (strcmp(list->entries[i].name, name) == 0)
-			return;
-	}
-	store_list_add(list, cap, name, 0, STORE_MBOX_NOSELECT);
-}
 
 /* Other users' mailboxes with an ACL, and the public user's, where the
  * actor holds l (RFC 4314 4), with their namespace levels. */
@@ -50,9 +16,7 @@ static int list_shared(struct store *s, int64_t user_id,
 		       struct store_mailbox_list *list, size_t *cap)
 {
 	struct pg_params p = { 0 };
-	struct buf name = BUF_INIT;
 	int64_t public_id = -1;
-	size_t first = list->count;
 	int code;
 
 	if (pg_user_id(s, STORE_PUBLIC_USER, &public_id, NULL) != STORE_OK)
@@ -63,31 +27,20 @@ static int list_shared(struct store *s, int64_t user_id,
 		" m.attrs FROM mailboxes m JOIN users u ON u.id = m.user_id"
 		" WHERE m.user_id != $1 AND (m.user_id = $2 OR EXISTS"
 		" (SELECT 1 FROM acl a WHERE a.mailbox_id = m.id))", &p, &code);
-	for (int i = 0; res != NULL && i < PQntuples(res) && code == STORE_OK;
-	     i++) {
-		int64_t owner = pg_int(res, i, 1);
-		uint32_t rights = 0;
-		code = pg_rights_of(s, pg_int(res, i, 0), owner, &rights);
-		if (code != STORE_OK || (rights & ACL_LOOKUP) == 0)
-			continue;
-		buf_reset(&name);
-		if (owner == public_id) {
-			add_node(list, cap, first, STORE_NS_SHARED);
-			buf_printf(&name, "%s/%s", STORE_NS_SHARED,
-				   pg_str(res, i, 3));
-		} else {
-			add_node(list, cap, first, STORE_NS_OTHER);
-			buf_printf(&name, "%s/%s", STORE_NS_OTHER,
-				   pg_str(res, i, 2));
-			add_node(list, cap, first, buf_cstr(&name));
-			buf_printf(&name, "/%s", pg_str(res, i, 3));
-		}
-		store_list_add(list, cap, buf_cstr(&name), pg_int(res, i, 0),
-			       (uint32_t)pg_int(res, i, 4) &
-			       ~STORE_MBOX_SPECIAL_USE_MASK);
+	int n = res != NULL ? PQntuples(res) : 0;
+	struct store_ns_candidate *c = xcalloc((size_t)n + 1, sizeof(*c));
+	for (int i = 0; i < n; i++) {
+		c[i].id = pg_int(res, i, 0);
+		c[i].owner_id = pg_int(res, i, 1);
+		c[i].owner = pg_str(res, i, 2);
+		c[i].name = pg_str(res, i, 3);
+		c[i].attrs = (uint32_t)pg_int(res, i, 4);
 	}
+	if (code == STORE_OK)
+		code = store_ns_list_shared(s, public_id, c, (size_t)n, list,
+					    cap);
+	free(c);
 	PQclear(res);
-	buf_free(&name);
 	return code;
 }
 
@@ -96,7 +49,7 @@ static int list_tx(struct store *s, int64_t user_id,
 {
 	struct store_mailbox_list found = { 0 };
 	struct pg_params p = { 0 };
-	size_t cap = 0, found_cap = 0;
+	size_t found_cap = 0;
 	int code;
 
 	pg_param_int(&p, user_id);
@@ -112,28 +65,14 @@ static int list_tx(struct store *s, int64_t user_id,
 	PQclear(res);
 	if (code == STORE_OK)
 		code = list_shared(s, user_id, &found, &found_cap);
-	if (found.count > 1)
-		qsort(found.entries, found.count, sizeof(*found.entries),
-		      entry_cmp);
-	int k = 0, nsubs = PQntuples(subs);
-	for (size_t i = 0; i < found.count; i++) {
-		struct store_mailbox_entry *e = &found.entries[i];
-		for (; k < nsubs && strcmp(pg_str(subs, k, 0), e->name) < 0; k++)
-			store_list_add(list, &cap, pg_str(subs, k, 0), 0,
-				       STORE_MBOX_SUBSCRIBED |
-				       STORE_MBOX_NONEXISTENT);
-		if (k < nsubs && strcmp(pg_str(subs, k, 0), e->name) == 0) {
-			e->attrs |= STORE_MBOX_SUBSCRIBED;
-			k++;
-		}
-		store_list_add(list, &cap, e->name, e->id, e->attrs);
-	}
-	for (; k < nsubs; k++)
-		store_list_add(list, &cap, pg_str(subs, k, 0), 0,
-			       STORE_MBOX_SUBSCRIBED | STORE_MBOX_NONEXISTENT);
+	int nsubs = PQntuples(subs);
+	const char **names = xcalloc((size_t)nsubs + 1, sizeof(*names));
+	for (int i = 0; i < nsubs; i++)
+		names[i] = pg_str(subs, i, 0);
+	store_list_merge(&found, names, (size_t)nsubs, list);
+	free(names);
 	PQclear(subs);
 	store_mailbox_list_free(&found);
-	mark_children(list);
 	return code;
 }
 

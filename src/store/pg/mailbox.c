@@ -1,12 +1,13 @@
 /*
- * store/pg: mailboxes (RFC 3501 6.3) and the namespaces their names live
- * in (RFC 2342). UID and modseq allocation is pg_mailbox_allocate: one
+ * store/pg: mailboxes (RFC 3501 6.3); the namespaces their names live in
+ * (RFC 2342) are store/namespace.c's. UID and modseq allocation is pg_mailbox_allocate: one
  * UPDATE ... RETURNING that row-locks the mailbox until commit.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/acl-rights.h"
+#include "store/namespace.h"
 #include "store/pg/internal.h"
 
 #define DELIM '/'
@@ -99,92 +100,12 @@ int pg_mailbox_allocate(struct store *s, int64_t mailbox_id, uint32_t count,
 	return code;
 }
 
-/* ---- namespaces ---- */
-
-static const char *after_prefix(const char *name, const char *prefix)
-{
-	size_t len = strlen(prefix);
-
-	if (strncmp(name, prefix, len) != 0)
-		return NULL;
-	if (name[len] == '\0')
-		return name + len;
-	return name[len] == DELIM ? name + len + 1 : NULL;
-}
-
-static int resolve_local(struct store *s, const char *rest,
-			 struct pg_ns_name *out)
-{
-	if (*rest == '\0') {
-		out->node = true;
-		return STORE_OK;
-	}
-	if (store_mailbox_name_normalize(rest, &out->local) != STORE_OK)
-		return pg_fail(s, STORE_EINVALID, "invalid mailbox name");
-	return STORE_OK;
-}
-
-static int resolve_other(struct store *s, int64_t user_id, const char *rest,
-			 struct pg_ns_name *out)
-{
-	const char *slash = strchr(rest, DELIM);
-	struct buf owner = BUF_INIT;
-	int64_t public_id = 0;
-
-	if (*rest == '\0') {
-		out->node = true;
-		return STORE_OK;
-	}
-	buf_append(&owner, rest, slash ? (size_t)(slash - rest) : strlen(rest));
-	int ret = pg_user_id(s, buf_cstr(&owner), &out->owner_id, NULL);
-	buf_free(&owner);
-	if (ret == STORE_OK &&
-	    pg_user_id(s, STORE_PUBLIC_USER, &public_id, NULL) != STORE_OK)
-		public_id = 0;
-	/* one name per mailbox: one's own are personal, public's Shared */
-	if (ret == STORE_OK &&
-	    (out->owner_id == user_id || out->owner_id == public_id))
-		ret = STORE_ENONEXISTENT;
-	if (ret != STORE_OK)
-		return ret == STORE_ENONEXISTENT ?
-			pg_fail(s, ret, "no such mailbox") : ret;
-	return resolve_local(s, slash ? slash + 1 : "", out);
-}
-
-int pg_ns_resolve(struct store *s, int64_t user_id, const char *name,
-		  struct pg_ns_name *out)
-{
-	const char *rest;
-	int ret = STORE_OK;
-
-	memset(out, 0, sizeof(*out));
-	out->owner_id = user_id;
-	if (store_mailbox_name_normalize(name, &out->local) != STORE_OK)
-		return pg_fail(s, STORE_EINVALID, "invalid mailbox name");
-	char *full = xstrdup(buf_cstr(&out->local));
-	if ((rest = after_prefix(full, STORE_NS_OTHER)) != NULL) {
-		ret = resolve_other(s, user_id, rest, out);
-	} else if ((rest = after_prefix(full, STORE_NS_SHARED)) != NULL) {
-		ret = pg_user_id(s, STORE_PUBLIC_USER, &out->owner_id, NULL);
-		if (ret == STORE_OK && out->owner_id == user_id)
-			ret = STORE_ENONEXISTENT;
-		if (ret == STORE_ENONEXISTENT)
-			ret = pg_fail(s, ret, "no such mailbox");
-		if (ret == STORE_OK)
-			ret = resolve_local(s, rest, out);
-	}
-	free(full);
-	return ret;
-}
-
 int pg_mailbox_find(struct store *s, int64_t user_id, const char *name,
 		    struct store_mailbox *mb_r)
 {
-	struct pg_ns_name ns;
-	int ret = pg_ns_resolve(s, user_id, name, &ns);
+	struct store_ns_name ns;
+	int ret = store_ns_resolve_mailbox(s, user_id, name, &ns);
 
-	if (ret == STORE_OK && ns.node)
-		ret = pg_fail(s, STORE_ENONEXISTENT, "no such mailbox");
 	if (ret == STORE_OK)
 		ret = find_by_name(s, ns.owner_id, buf_cstr(&ns.local), mb_r);
 	/* RFC 4314 6: a mailbox without any right of the actor is not there */
@@ -332,25 +253,13 @@ static int create_tx(struct store *s, int64_t user_id, const char *name,
 	return ret;
 }
 
-static int resolve_for_change(struct store *s, int64_t user_id,
-			      const char *name, struct pg_ns_name *ns)
-{
-	int ret = pg_ns_resolve(s, user_id, name, ns);
-
-	if (ret == STORE_OK && ns->node)
-		ret = pg_fail(s, STORE_ECANNOT, "name reserved for a namespace");
-	return ret;
-}
-
 int store_pg_mailbox_create(struct store *s, int64_t user_id,
 			    const char *name, uint32_t special_use,
 			    int64_t *id_r, const char **error_r)
 {
-	struct pg_ns_name ns;
-	int ret = resolve_for_change(s, user_id, name, &ns);
+	struct store_ns_name ns;
+	int ret = store_ns_resolve_create(s, user_id, name, &ns);
 
-	if (ret == STORE_ENONEXISTENT)
-		ret = pg_fail(s, STORE_ENOPERM, "permission denied");
 	special_use &= STORE_MBOX_SPECIAL_USE_MASK;
 	if (ret == STORE_OK)
 		ret = pg_tx_begin(s);
@@ -415,11 +324,9 @@ static int delete_tx(struct store *s, int64_t user_id, const char *name)
 int store_pg_mailbox_delete(struct store *s, int64_t user_id,
 			    const char *name, const char **error_r)
 {
-	struct pg_ns_name ns;
-	int ret = pg_ns_resolve(s, user_id, name, &ns);
+	struct store_ns_name ns;
+	int ret = store_ns_resolve_mailbox(s, user_id, name, &ns);
 
-	if (ret == STORE_OK && ns.node)
-		ret = pg_fail(s, STORE_ENONEXISTENT, "no such mailbox");
 	if (ret == STORE_OK)
 		ret = pg_tx_begin(s);
 	if (ret == STORE_OK)
@@ -490,26 +397,17 @@ int store_pg_mailbox_rename(struct store *s, int64_t user_id,
 			    const char *old_name, const char *new_name,
 			    const char **error_r)
 {
-	struct pg_ns_name from, to;
-	int ret = resolve_for_change(s, user_id, old_name, &from);
+	struct store_ns_name from, to;
+	int ret = store_ns_resolve_rename(s, user_id, old_name, new_name,
+					  &from, &to);
 
-	if (ret == STORE_ECANNOT)
-		ret = pg_fail(s, STORE_ENONEXISTENT, "no such mailbox");
-	if (ret == STORE_OK) {
-		ret = resolve_for_change(s, user_id, new_name, &to);
-		if (ret == STORE_ENONEXISTENT)
-			ret = pg_fail(s, STORE_ENOPERM, "permission denied");
-		if (ret == STORE_OK && to.owner_id != from.owner_id)
-			ret = pg_fail(s, STORE_ECANNOT, "cannot rename a"
-				      " mailbox into another user's tree");
-		if (ret == STORE_OK)
-			ret = pg_tx_begin(s);
-		if (ret == STORE_OK)
-			ret = pg_tx_end(s, rename_tx(s, from.owner_id,
-						     buf_cstr(&from.local),
-						     buf_cstr(&to.local)));
-		buf_free(&to.local);
-	}
+	if (ret == STORE_OK)
+		ret = pg_tx_begin(s);
+	if (ret == STORE_OK)
+		ret = pg_tx_end(s, rename_tx(s, from.owner_id,
+					     buf_cstr(&from.local),
+					     buf_cstr(&to.local)));
+	buf_free(&to.local);
 	buf_free(&from.local);
 	pg_error_out(s, error_r);
 	return ret;

@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "auth/acl-rights.h"
+#include "store/namespace.h"
 #include "store/pg/internal.h"
 
 struct limits {
@@ -163,9 +164,9 @@ int store_pg_quota_get(struct store *s, const char *user,
 static int quota_root_tx(struct store *s, int64_t user_id, const char *name,
 			 struct store_quota *q)
 {
-	struct pg_ns_name ns;
+	struct store_ns_name ns;
 	struct store_mailbox mb;
-	int ret = pg_ns_resolve(s, user_id, name, &ns);
+	int ret = store_ns_resolve(s, user_id, name, &ns);
 	bool own = ret == STORE_OK && ns.owner_id == user_id;
 
 	/* RFC 9208 6: usage reveals size: r is needed outside one's own

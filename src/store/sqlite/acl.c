@@ -13,6 +13,7 @@
 #include <strings.h>
 
 #include "auth/acl-rights.h"
+#include "store/acl-rules.h"
 #include "store/sqlite/internal.h"
 
 static struct {
@@ -212,15 +213,8 @@ static int compute_rights(struct store *s, int64_t mailbox_id,
 	}
 	if (ret == STORE_OK)
 		ret = read_acl(s, mailbox_id, &acl);
-	if (ret == STORE_OK) {
-		struct acl_entry *e = xcalloc(acl.count + 1, sizeof(*e));
-		for (size_t i = 0; i < acl.count; i++) {
-			e[i].identifier = acl.entries[i].identifier;
-			e[i].rights = acl.entries[i].rights;
-		}
-		*rights_r = acl_rights_resolve(e, acl.count, name);
-		free(e);
-	}
+	if (ret == STORE_OK)
+		*rights_r = store_acl_rights_for(&acl, name);
 	store_acl_free(&acl);
 	return ret;
 }
@@ -262,13 +256,7 @@ int store_rights_of(struct store *s, int64_t mailbox_id, int64_t owner_id,
 int store_require(struct store *s, const struct store_mailbox *mb,
 		  uint32_t need, int hidden_code)
 {
-	if ((mb->rights & need) == need)
-		return STORE_OK;
-	/* RFC 4314 6: without l (or r, which SELECT needed) the mailbox
-	 * must look as if it did not exist. */
-	if (mb->rights & (ACL_LOOKUP | ACL_READ))
-		return store_fail(s, STORE_ENOPERM, "permission denied");
-	return store_fail(s, hidden_code, "no such mailbox");
+	return store_acl_require(s, mb->rights, need, hidden_code);
 }
 
 int store_require_mailbox(struct store *s, int64_t mailbox_id, uint32_t need)
@@ -331,36 +319,6 @@ int store_sqlite_acl_get(struct store *s, int64_t user_id, const char *name,
 	return ret;
 }
 
-/* Canonical form of an identifier: "anyone" lower case, user names as the
- * account is spelled, with the '-' kept. */
-static int canonical_identifier(struct store *s, const char *identifier,
-				int64_t owner_id, struct buf *out)
-{
-	bool negative = acl_identifier_is_negative(identifier);
-	const char *id = identifier + (negative ? 1 : 0);
-	struct buf name = BUF_INIT;
-	int64_t uid;
-	int ret = STORE_OK;
-
-	buf_reset(out);
-	if (negative)
-		buf_append_char(out, '-');
-	if (strcasecmp(id, ACL_ANYONE) == 0) {
-		buf_append_str(out, ACL_ANYONE);
-		return STORE_OK;
-	}
-	ret = store_user_id(s, id, &uid, &name);
-	if (ret == STORE_ENONEXISTENT)
-		ret = store_fail(s, STORE_EINVALID, "no such user");
-	else if (ret == STORE_OK && uid == owner_id)
-		ret = store_fail(s, STORE_ECANNOT,
-				 "the owner always holds every right");
-	if (ret == STORE_OK)
-		buf_append(out, name.data, name.len);
-	buf_free(&name);
-	return ret;
-}
-
 static int entry_rights(struct store *s, int64_t mailbox_id, const char *id,
 			uint32_t *rights_r)
 {
@@ -399,11 +357,7 @@ static int write_entry(struct store *s, int64_t mailbox_id, const char *id,
 	} else {
 		st = store_stmt(s, "INSERT OR REPLACE INTO acl (mailbox_id,"
 				" identifier, rights) VALUES (?1, ?2, ?3)");
-		acl_rights_write(rights & ACL_RIGHTS_ALL, &letters);
-		/* the virtual c and d are for the wire only */
-		while (letters.len > 0 && (letters.data[letters.len - 1] == 'c' ||
-					   letters.data[letters.len - 1] == 'd'))
-			buf_truncate(&letters, letters.len - 1);
+		store_acl_letters(rights, &letters);
 	}
 	if (st == NULL) {
 		buf_free(&letters);
@@ -432,20 +386,12 @@ static int acl_set_tx(struct store *s, int64_t user_id, const char *name,
 	int ret = acl_mailbox(s, user_id, name, ACL_ADMIN, &mb);
 
 	if (ret == STORE_OK)
-		ret = canonical_identifier(s, identifier, mb.user_id, &id);
+		ret = store_acl_identifier(s, identifier, mb.user_id, &id);
 	if (ret == STORE_OK)
 		ret = entry_rights(s, mb.id, buf_cstr(&id), &current);
-	if (ret == STORE_OK) {
-		if (delete)
-			current = 0;
-		else if (op == STORE_ACL_ADD)
-			current |= rights;
-		else if (op == STORE_ACL_REMOVE)
-			current &= ~rights;
-		else
-			current = rights;
-		ret = write_entry(s, mb.id, buf_cstr(&id), current);
-	}
+	if (ret == STORE_OK)
+		ret = write_entry(s, mb.id, buf_cstr(&id),
+				  store_acl_apply(current, delete, op, rights));
 	store_rights_forget(s);
 	buf_free(&id);
 	return ret;
@@ -496,19 +442,11 @@ int store_sqlite_acl_listrights(struct store *s, int64_t user_id, const char *na
 	if (ret == STORE_OK) {
 		ret = acl_mailbox(s, user_id, name, ACL_ADMIN, &mb);
 		if (ret == STORE_OK)
-			ret = canonical_identifier(s, identifier, mb.user_id,
+			ret = store_acl_identifier(s, identifier, mb.user_id,
 						   &id);
 		store_tx_rollback(s);
 	}
-	/* No rights are tied (auth/acl-rights.h): each may be granted
-	 * alone; the owner holds them all, always. */
-	*always_r = 0;
-	*optional_r = ACL_RIGHTS_ALL;
-	if (ret == STORE_ECANNOT) {
-		*always_r = ACL_RIGHTS_ALL;
-		*optional_r = 0;
-		ret = STORE_OK;
-	}
+	ret = store_acl_listrights_of(ret, always_r, optional_r);
 	buf_free(&id);
 	store_error_out(s, error_r);
 	return ret;
@@ -520,11 +458,8 @@ int store_sqlite_acl_myrights(struct store *s, int64_t user_id, const char *name
 	struct store_mailbox mb;
 	int ret = store_mailbox_lookup(s, user_id, name, &mb, NULL);
 
-	/* RFC 4314 4: MYRIGHTS needs any of l r i k x a. */
-	if (ret == STORE_OK &&
-	    (mb.rights & (ACL_LOOKUP | ACL_READ | ACL_INSERT | ACL_CREATE |
-			  ACL_DELETE | ACL_ADMIN)) == 0)
-		ret = store_fail(s, STORE_ENONEXISTENT, "no such mailbox");
+	if (ret == STORE_OK)
+		ret = store_acl_myrights_check(s, mb.rights);
 	if (ret == STORE_OK)
 		*rights_r = mb.rights;
 	store_error_out(s, error_r);

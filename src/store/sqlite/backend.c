@@ -3,6 +3,12 @@
  */
 #include "store/sqlite/internal.h"
 
+static const struct store_hooks store_sqlite_hooks = {
+	.fail = store_fail,
+	.user_id = store_user_id,
+	.rights_of = store_rights_of,
+};
+
 const struct store_backend store_sqlite_backend = {
 	.name = "sqlite",
 	.open = store_sqlite_open,
@@ -63,4 +69,5 @@ const struct store_backend store_sqlite_backend = {
 	.migrate_flags_set = store_sqlite_migrate_flags_set,
 	.migrate_mailbox_set = store_sqlite_migrate_mailbox_set,
 	.close = store_sqlite_close,
+	.hooks = &store_sqlite_hooks,
 };

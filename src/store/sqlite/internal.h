@@ -13,6 +13,7 @@
 #include "mail/thread-keys.h"
 #include "store/backend.h"
 #include "store/common.h"
+#include "store/namespace.h"
 #include "store/store.h"
 
 /* data_dir-relative blob path: "blobs/" + 2 hex + "/" + 62 hex */
@@ -360,25 +361,6 @@ int store_user_name(struct store *s, int64_t id, struct buf *out);
 /* Copies the ACL of mailbox from to mailbox to (RFC 4314 4: a new mailbox
  * SHOULD inherit its parent's ACL). */
 int store_acl_inherit(struct store *s, int64_t from, int64_t to);
-
-/* ---- namespace.c: names in the three namespaces (RFC 2342) ---- */
-struct store_ns_name {
-	int64_t owner_id;
-	struct buf local;           /* the name in the owner's tree */
-	bool node;                  /* a namespace level, not a mailbox name:
-				       "Other Users", "Other Users/bob",
-				       "Shared" */
-};
-/* Resolves a client name for user_id (normalising it). Unknown owner, the
- * user's own name or the public user under "Other Users", or "Shared"
- * without a public user: STORE_ENONEXISTENT; bad name: STORE_EINVALID.
- * Free out->local with buf_free. */
-int store_ns_resolve(struct store *s, int64_t user_id, const char *name,
-		     struct store_ns_name *out);
-/* Appends to list the other users' and public mailboxes the actor may
- * list (l), with their namespace parents as \Noselect entries. */
-int store_ns_list_shared(struct store *s, int64_t user_id,
-			 struct store_mailbox_list *list, size_t *cap);
 
 /* ---- quota.c (RFC 9208) ---- */
 struct store_usage {

@@ -1,10 +1,12 @@
 /*
  * store/sqlite: LIST support: every mailbox of a user with its attributes,
- * merged with the subscriptions.
+ * and the shared mailboxes the actor may see (RFC 2342, RFC 4314 4: LIST
+ * needs l), merged with the subscriptions (store/listing.c).
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "store/namespace.h"
 #include "store/sqlite/internal.h"
 
 static int read_names(struct store *s, sqlite3_stmt *st, int64_t user_id,
@@ -25,30 +27,75 @@ static int read_names(struct store *s, sqlite3_stmt *st, int64_t user_id,
 	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(s, "list");
 }
 
-/* Entries are sorted bytewise, so the names that start with an entry's name
- * directly follow it; HASCHILDREN looks there for "name/..." that exists. */
-static void mark_children(struct store_mailbox_list *list)
+struct shared_row {
+	int64_t id, owner_id;
+	char *owner, *name;
+	uint32_t attrs;
+};
+
+/* Candidates: other users' mailboxes that have an ACL, and all of the
+ * public user's when the actor administers them. All rows are read before
+ * the rights of any (which run statements of their own). */
+static int read_candidates(struct store *s, int64_t user_id,
+			   int64_t *public_id_r, struct shared_row **rows_r,
+			   size_t *count_r)
 {
-	for (size_t i = 0; i < list->count; i++) {
-		const char *name = list->entries[i].name;
-		size_t len = strlen(name);
-		for (size_t j = i + 1; j < list->count; j++) {
-			const char *other = list->entries[j].name;
-			if (strncmp(other, name, len) != 0)
-				break;
-			if (other[len] == '/' && list->entries[j].id != 0) {
-				list->entries[i].attrs |= STORE_MBOX_HASCHILDREN;
-				break;
-			}
-		}
+	bool admin = false;
+	int rc, ret = STORE_OK;
+
+	*public_id_r = 0;
+	if (store_user_id(s, STORE_PUBLIC_USER, public_id_r, NULL) == STORE_OK)
+		ret = store_actor_owns(s, *public_id_r, &admin);
+	else
+		*public_id_r = 0;
+	sqlite3_stmt *st = ret ? NULL : store_stmt(s,
+		"SELECT m.id, m.user_id, u.name, m.name, m.attrs"
+		" FROM mailboxes m JOIN users u ON u.id = m.user_id"
+		" WHERE m.user_id != ?1 AND (m.user_id = ?2 OR EXISTS"
+		" (SELECT 1 FROM acl a WHERE a.mailbox_id = m.id))");
+	if (st == NULL)
+		return ret ? ret : STORE_ESERVERBUG;
+	sqlite3_bind_int64(st, 1, user_id);
+	sqlite3_bind_int64(st, 2, admin ? *public_id_r : -1);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		*rows_r = xrealloc(*rows_r, (*count_r + 1) * sizeof(**rows_r));
+		struct shared_row *r = &(*rows_r)[(*count_r)++];
+		r->id = sqlite3_column_int64(st, 0);
+		r->owner_id = sqlite3_column_int64(st, 1);
+		r->owner = xstrdup((const char *)sqlite3_column_text(st, 2));
+		r->name = xstrdup((const char *)sqlite3_column_text(st, 3));
+		r->attrs = (uint32_t)sqlite3_column_int64(st, 4);
 	}
+	sqlite3_reset(st);
+	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(s, "list shared");
 }
 
-static int entry_cmp(const void *a, const void *b)
+/* The other users' and public mailboxes the actor may list (namespace.h). */
+static int list_shared(struct store *s, int64_t user_id,
+		       struct store_mailbox_list *list, size_t *cap)
 {
-	const struct store_mailbox_entry *x = a, *y = b;
+	struct shared_row *rows = NULL;
+	size_t count = 0;
+	int64_t public_id;
+	int ret = read_candidates(s, user_id, &public_id, &rows, &count);
+	struct store_ns_candidate *c = xcalloc(count + 1, sizeof(*c));
 
-	return strcmp(x->name, y->name);
+	for (size_t i = 0; i < count; i++) {
+		c[i].id = rows[i].id;
+		c[i].owner_id = rows[i].owner_id;
+		c[i].owner = rows[i].owner;
+		c[i].name = rows[i].name;
+		c[i].attrs = rows[i].attrs;
+	}
+	if (ret == STORE_OK)
+		ret = store_ns_list_shared(s, public_id, c, count, list, cap);
+	for (size_t i = 0; i < count; i++) {
+		free(rows[i].owner);
+		free(rows[i].name);
+	}
+	free(rows);
+	free(c);
+	return ret;
 }
 
 /* The existing mailboxes: the user's own, then the shared ones. */
@@ -69,7 +116,7 @@ static int read_mailboxes(struct store *s, int64_t user_id,
 	sqlite3_reset(st);
 	if (rc != SQLITE_DONE)
 		return store_fail_db(s, "list mailboxes");
-	return store_ns_list_shared(s, user_id, list, cap);
+	return list_shared(s, user_id, list, cap);
 }
 
 static int list_tx(struct store *s, int64_t user_id,
@@ -78,7 +125,7 @@ static int list_tx(struct store *s, int64_t user_id,
 	struct store_mailbox_list found = { 0 };
 	sqlite3_stmt *st;
 	char **subs = NULL;
-	size_t sub_count = 0, cap = 0, found_cap = 0, k = 0;
+	size_t sub_count = 0, found_cap = 0;
 	int ret;
 
 	st = store_stmt(s, "SELECT name FROM subscriptions WHERE user_id = ?1"
@@ -88,30 +135,11 @@ static int list_tx(struct store *s, int64_t user_id,
 	ret = read_names(s, st, user_id, &subs, &sub_count);
 	if (ret == STORE_OK)
 		ret = read_mailboxes(s, user_id, &found, &found_cap);
-	if (found.count > 1)
-		qsort(found.entries, found.count, sizeof(*found.entries),
-		      entry_cmp);
-	/* merge: subscriptions to names that do not exist come in between */
-	for (size_t i = 0; i < found.count; i++) {
-		struct store_mailbox_entry *e = &found.entries[i];
-		for (; k < sub_count && strcmp(subs[k], e->name) < 0; k++)
-			store_list_add(list, &cap, subs[k], 0,
-				       STORE_MBOX_SUBSCRIBED |
-				       STORE_MBOX_NONEXISTENT);
-		if (k < sub_count && strcmp(subs[k], e->name) == 0) {
-			e->attrs |= STORE_MBOX_SUBSCRIBED;
-			k++;
-		}
-		store_list_add(list, &cap, e->name, e->id, e->attrs);
-	}
-	for (; k < sub_count; k++)
-		store_list_add(list, &cap, subs[k], 0,
-			       STORE_MBOX_SUBSCRIBED | STORE_MBOX_NONEXISTENT);
+	store_list_merge(&found, (const char *const *)subs, sub_count, list);
 	for (size_t i = 0; i < sub_count; i++)
 		free(subs[i]);
 	free(subs);
 	store_mailbox_list_free(&found);
-	mark_children(list);
 	return ret;
 }
 
@@ -130,13 +158,4 @@ int store_sqlite_mailbox_list(struct store *s, int64_t user_id,
 		store_mailbox_list_free(list_r);
 	store_error_out(s, error_r);
 	return ret;
-}
-
-void store_mailbox_list_free(struct store_mailbox_list *list)
-{
-	for (size_t i = 0; i < list->count; i++)
-		free(list->entries[i].name);
-	free(list->entries);
-	list->entries = NULL;
-	list->count = 0;
 }

@@ -10,43 +10,7 @@
 #include "auth/acl-rights.h"
 #include "store/sqlite/internal.h"
 
-#define MAILBOX_NAME_MAX 1000
 #define DELIM '/'
-
-static bool is_inbox_component(const char *name, size_t len)
-{
-	return len == 5 && strncasecmp(name, "INBOX", 5) == 0;
-}
-
-int store_mailbox_name_normalize(const char *name, struct buf *out)
-{
-	size_t len = strlen(name);
-
-	buf_reset(out);
-	/* RFC 3501 6.3.3: a trailing delimiter only says the client intends
-	 * to create children; the name is without it. */
-	while (len > 0 && name[len - 1] == DELIM)
-		len--;
-	if (len == 0 || len > MAILBOX_NAME_MAX || name[0] == DELIM)
-		return STORE_EINVALID;
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = (unsigned char)name[i];
-		if (c < 0x20 || c == 0x7f)
-			return STORE_EINVALID;
-		if (c == DELIM && name[i + 1] == DELIM)
-			return STORE_EINVALID;
-	}
-	const char *slash = memchr(name, DELIM, len);
-	size_t first = slash ? (size_t)(slash - name) : len;
-	/* RFC 3501 5.1: INBOX is case-insensitive, also as a parent. */
-	if (is_inbox_component(name, first)) {
-		buf_append_str(out, "INBOX");
-		buf_append(out, name + first, len - first);
-	} else {
-		buf_append(out, name, len);
-	}
-	return STORE_OK;
-}
 
 static int normalize(struct store *s, const char *name, struct buf *out)
 {
@@ -165,10 +129,8 @@ int store_sqlite_mailbox_lookup(struct store *s, int64_t user_id, const char *na
 			 struct store_mailbox *mailbox_r, const char **error_r)
 {
 	struct store_ns_name ns;
-	int ret = store_ns_resolve(s, user_id, name, &ns);
+	int ret = store_ns_resolve_mailbox(s, user_id, name, &ns);
 
-	if (ret == STORE_OK && ns.node)
-		ret = store_fail(s, STORE_ENONEXISTENT, "no such mailbox");
 	if (ret == STORE_OK)
 		ret = find_by_name(s, ns.owner_id, buf_cstr(&ns.local),
 				   mailbox_r);
@@ -351,29 +313,13 @@ static int create_tx(struct store *s, int64_t user_id, const char *name,
 	return ret;
 }
 
-/* Resolves a name that is to be created or changed: namespace levels are
- * not mailboxes and cannot become ones; in another user's namespace an
- * unknown owner is as forbidden as a known one. */
-static int resolve_for_change(struct store *s, int64_t user_id,
-			      const char *name, struct store_ns_name *ns)
-{
-	int ret = store_ns_resolve(s, user_id, name, ns);
-
-	if (ret == STORE_OK && ns->node)
-		ret = store_fail(s, STORE_ECANNOT,
-				 "name reserved for a namespace");
-	return ret;
-}
-
 int store_sqlite_mailbox_create(struct store *s, int64_t user_id, const char *name,
 			 uint32_t special_use, int64_t *id_r,
 			 const char **error_r)
 {
 	struct store_ns_name ns;
-	int ret = resolve_for_change(s, user_id, name, &ns);
+	int ret = store_ns_resolve_create(s, user_id, name, &ns);
 
-	if (ret == STORE_ENONEXISTENT)
-		ret = store_fail(s, STORE_ENOPERM, "permission denied");
 	special_use &= STORE_MBOX_SPECIAL_USE_MASK;
 	if (ret == STORE_OK)
 		WRITE_TX(s, ret, create_tx(s, ns.owner_id, buf_cstr(&ns.local),
@@ -437,10 +383,8 @@ int store_sqlite_mailbox_delete(struct store *s, int64_t user_id, const char *na
 			 const char **error_r)
 {
 	struct store_ns_name ns;
-	int ret = store_ns_resolve(s, user_id, name, &ns);
+	int ret = store_ns_resolve_mailbox(s, user_id, name, &ns);
 
-	if (ret == STORE_OK && ns.node)
-		ret = store_fail(s, STORE_ENONEXISTENT, "no such mailbox");
 	if (ret == STORE_OK)
 		WRITE_TX(s, ret, delete_tx(s, ns.owner_id, buf_cstr(&ns.local)));
 	buf_free(&ns.local);
@@ -579,23 +523,14 @@ int store_sqlite_mailbox_rename(struct store *s, int64_t user_id,
 			 const char **error_r)
 {
 	struct store_ns_name from, to;
-	int ret = resolve_for_change(s, user_id, old_name, &from);
+	int ret = store_ns_resolve_rename(s, user_id, old_name, new_name,
+					  &from, &to);
 
-	if (ret == STORE_ECANNOT)
-		ret = store_fail(s, STORE_ENONEXISTENT, "no such mailbox");
-	if (ret == STORE_OK) {
-		ret = resolve_for_change(s, user_id, new_name, &to);
-		if (ret == STORE_ENONEXISTENT)
-			ret = store_fail(s, STORE_ENOPERM, "permission denied");
-		if (ret == STORE_OK && to.owner_id != from.owner_id)
-			ret = store_fail(s, STORE_ECANNOT, "cannot rename a"
-					 " mailbox into another user's tree");
-		if (ret == STORE_OK)
-			WRITE_TX(s, ret, rename_tx(s, from.owner_id,
-						   buf_cstr(&from.local),
-						   buf_cstr(&to.local)));
-		buf_free(&to.local);
-	}
+	if (ret == STORE_OK)
+		WRITE_TX(s, ret, rename_tx(s, from.owner_id,
+					   buf_cstr(&from.local),
+					   buf_cstr(&to.local)));
+	buf_free(&to.local);
 	buf_free(&from.local);
 	store_error_out(s, error_r);
 	return ret;

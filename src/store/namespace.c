@@ -1,15 +1,14 @@
 /*
- * store/sqlite: the three namespaces (RFC 2342): a user's own mailboxes,
- * other users' ("Other Users/<owner>/<name>") and the public user's
- * ("Shared/<name>"). Names from clients are resolved to (owner, name in
- * the owner's tree) here; listing adds the shared mailboxes the actor may
- * see (RFC 4314 4: LIST needs l).
+ * store: the namespaces of RFC 2342 for both backends (namespace.h). What
+ * needs the database (user ids, rights) goes through the backend's hooks.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "auth/acl-rights.h"
-#include "store/sqlite/internal.h"
+#include "store/backend.h"
+#include "store/common.h"
+#include "store/namespace.h"
 
 #define DELIM '/'
 
@@ -35,13 +34,15 @@ static int resolve_local(struct store *s, const char *rest,
 	}
 	/* "Other Users/bob/inbox" is bob's INBOX. */
 	if (store_mailbox_name_normalize(rest, &out->local) != STORE_OK)
-		return store_fail(s, STORE_EINVALID, "invalid mailbox name");
+		return store_hooks_of(s)->fail(s, STORE_EINVALID,
+					       "invalid mailbox name");
 	return STORE_OK;
 }
 
 static int resolve_other(struct store *s, int64_t user_id, const char *rest,
 			 struct store_ns_name *out)
 {
+	const struct store_hooks *h = store_hooks_of(s);
 	const char *slash = strchr(rest, DELIM);
 	struct buf owner = BUF_INIT;
 	int64_t public_id = 0;
@@ -52,10 +53,10 @@ static int resolve_other(struct store *s, int64_t user_id, const char *rest,
 		return STORE_OK;
 	}
 	buf_append(&owner, rest, slash ? (size_t)(slash - rest) : strlen(rest));
-	ret = store_user_id(s, buf_cstr(&owner), &out->owner_id, NULL);
+	ret = h->user_id(s, buf_cstr(&owner), &out->owner_id, NULL);
 	buf_free(&owner);
 	if (ret == STORE_OK &&
-	    store_user_id(s, STORE_PUBLIC_USER, &public_id, NULL) != STORE_OK)
+	    h->user_id(s, STORE_PUBLIC_USER, &public_id, NULL) != STORE_OK)
 		public_id = 0;
 	/* One name per mailbox: one's own are personal, the public user's
 	 * are under Shared. */
@@ -64,7 +65,7 @@ static int resolve_other(struct store *s, int64_t user_id, const char *rest,
 		ret = STORE_ENONEXISTENT;
 	if (ret != STORE_OK)
 		return ret == STORE_ENONEXISTENT ?
-			store_fail(s, STORE_ENONEXISTENT, "no such mailbox") :
+			h->fail(s, STORE_ENONEXISTENT, "no such mailbox") :
 			ret;
 	return resolve_local(s, slash ? slash + 1 : "", out);
 }
@@ -72,86 +73,81 @@ static int resolve_other(struct store *s, int64_t user_id, const char *rest,
 int store_ns_resolve(struct store *s, int64_t user_id, const char *name,
 		     struct store_ns_name *out)
 {
+	const struct store_hooks *h = store_hooks_of(s);
 	const char *rest;
-	int ret;
+	int ret = STORE_OK;
 
 	memset(out, 0, sizeof(*out));
 	out->owner_id = user_id;
 	if (store_mailbox_name_normalize(name, &out->local) != STORE_OK)
-		return store_fail(s, STORE_EINVALID, "invalid mailbox name");
+		return h->fail(s, STORE_EINVALID, "invalid mailbox name");
 	/* out->local is the normalised whole name; look at that */
 	char *full = xstrdup(buf_cstr(&out->local));
 	if ((rest = after_prefix(full, STORE_NS_OTHER)) != NULL) {
 		ret = resolve_other(s, user_id, rest, out);
 	} else if ((rest = after_prefix(full, STORE_NS_SHARED)) != NULL) {
-		ret = store_user_id(s, STORE_PUBLIC_USER, &out->owner_id, NULL);
+		ret = h->user_id(s, STORE_PUBLIC_USER, &out->owner_id, NULL);
 		if (ret == STORE_OK && out->owner_id == user_id)
 			ret = STORE_ENONEXISTENT;
 		if (ret == STORE_ENONEXISTENT)
-			ret = store_fail(s, ret, "no such mailbox");
+			ret = h->fail(s, ret, "no such mailbox");
 		if (ret == STORE_OK)
 			ret = resolve_local(s, rest, out);
-	} else {
-		ret = STORE_OK;
 	}
 	free(full);
 	return ret;
 }
 
-void store_list_add(struct store_mailbox_list *list, size_t *cap,
-		    const char *name, int64_t id, uint32_t attrs)
+int store_ns_resolve_mailbox(struct store *s, int64_t user_id,
+			     const char *name, struct store_ns_name *out)
 {
-	if (list->count == *cap) {
-		*cap = *cap ? *cap * 2 : 16;
-		list->entries = xrealloc(list->entries,
-					 *cap * sizeof(*list->entries));
-	}
-	struct store_mailbox_entry *e = &list->entries[list->count++];
-	e->name = xstrdup(name);
-	e->id = id;
-	e->attrs = attrs;
+	int ret = store_ns_resolve(s, user_id, name, out);
+
+	if (ret == STORE_OK && out->node)
+		ret = store_hooks_of(s)->fail(s, STORE_ENONEXISTENT,
+					      "no such mailbox");
+	return ret;
 }
 
-struct shared_row {
-	int64_t id, owner_id;
-	char *owner, *name;
-	uint32_t attrs;
-};
-
-/* Candidates: other users' mailboxes that have an ACL, and all of the
- * public user's when the actor administers them. */
-static int read_candidates(struct store *s, int64_t user_id,
-			   struct shared_row **rows_r, size_t *count_r)
+int store_ns_resolve_change(struct store *s, int64_t user_id,
+			    const char *name, struct store_ns_name *out)
 {
-	int64_t public_id = 0;
-	bool admin = false;
-	int rc, ret = STORE_OK;
+	int ret = store_ns_resolve(s, user_id, name, out);
 
-	if (store_user_id(s, STORE_PUBLIC_USER, &public_id, NULL) == STORE_OK)
-		ret = store_actor_owns(s, public_id, &admin);
-	sqlite3_stmt *st = ret ? NULL : store_stmt(s,
-		"SELECT m.id, m.user_id, u.name, m.name, m.attrs"
-		" FROM mailboxes m JOIN users u ON u.id = m.user_id"
-		" WHERE m.user_id != ?1 AND (m.user_id = ?2 OR EXISTS"
-		" (SELECT 1 FROM acl a WHERE a.mailbox_id = m.id))");
-	if (st == NULL)
-		return ret ? ret : STORE_ESERVERBUG;
-	sqlite3_bind_int64(st, 1, user_id);
-	sqlite3_bind_int64(st, 2, admin ? public_id : -1);
-	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		*rows_r = xrealloc(*rows_r, (*count_r + 1) * sizeof(**rows_r));
-		struct shared_row *r = &(*rows_r)[(*count_r)++];
-		r->id = sqlite3_column_int64(st, 0);
-		r->owner_id = sqlite3_column_int64(st, 1);
-		r->owner = xstrdup((const char *)sqlite3_column_text(st, 2));
-		r->name = xstrdup((const char *)sqlite3_column_text(st, 3));
-		r->attrs = (uint32_t)sqlite3_column_int64(st, 4);
-		/* the public user's are Shared/, whoever lists */
-		if (r->owner_id == public_id)
-			r->owner_id = -r->owner_id;
-	}
-	sqlite3_reset(st);
-	return rc == SQLITE_DONE ? STORE_OK : store_fail_db(s, "list shared");
+	if (ret == STORE_OK && out->node)
+		ret = store_hooks_of(s)->fail(s, STORE_ECANNOT,
+					      "name reserved for a namespace");
+	return ret;
+}
+
+int store_ns_resolve_create(struct store *s, int64_t user_id,
+			    const char *name, struct store_ns_name *out)
+{
+	int ret = store_ns_resolve_change(s, user_id, name, out);
+
+	if (ret == STORE_ENONEXISTENT)
+		ret = store_hooks_of(s)->fail(s, STORE_ENOPERM,
+					      "permission denied");
+	return ret;
+}
+
+int store_ns_resolve_rename(struct store *s, int64_t user_id,
+			    const char *old_name, const char *new_name,
+			    struct store_ns_name *from,
+			    struct store_ns_name *to)
+{
+	const struct store_hooks *h = store_hooks_of(s);
+	int ret = store_ns_resolve_change(s, user_id, old_name, from);
+
+	memset(to, 0, sizeof(*to));
+	if (ret == STORE_ECANNOT)
+		ret = h->fail(s, STORE_ENONEXISTENT, "no such mailbox");
+	if (ret == STORE_OK)
+		ret = store_ns_resolve_create(s, user_id, new_name, to);
+	if (ret == STORE_OK && to->owner_id != from->owner_id)
+		ret = h->fail(s, STORE_ECANNOT, "cannot rename a"
+			      " mailbox into another user's tree");
+	return ret;
 }
 
 /* Adds name unless the list already has it (namespace levels). */
@@ -165,24 +161,23 @@ static void add_node(struct store_mailbox_list *list, size_t *cap,
 	store_list_add(list, cap, name, 0, STORE_MBOX_NOSELECT);
 }
 
-int store_ns_list_shared(struct store *s, int64_t user_id,
+int store_ns_list_shared(struct store *s, int64_t public_id,
+			 const struct store_ns_candidate *rows, size_t count,
 			 struct store_mailbox_list *list, size_t *cap)
 {
-	struct shared_row *rows = NULL;
+	const struct store_hooks *h = store_hooks_of(s);
 	struct buf name = BUF_INIT;
-	size_t count = 0, first = list->count;
-	int ret = read_candidates(s, user_id, &rows, &count);
+	size_t first = list->count;
+	int ret = STORE_OK;
 
 	for (size_t i = 0; i < count && ret == STORE_OK; i++) {
-		struct shared_row *r = &rows[i];
-		bool public = r->owner_id < 0;
-		int64_t owner = public ? -r->owner_id : r->owner_id;
+		const struct store_ns_candidate *r = &rows[i];
 		uint32_t rights = 0;
-		ret = store_rights_of(s, r->id, owner, &rights);
+		ret = h->rights_of(s, r->id, r->owner_id, &rights);
 		if (ret != STORE_OK || (rights & ACL_LOOKUP) == 0)
 			continue;
 		buf_reset(&name);
-		if (public) {
+		if (r->owner_id == public_id) {
 			add_node(list, cap, first, STORE_NS_SHARED);
 			buf_printf(&name, "%s/%s", STORE_NS_SHARED, r->name);
 		} else {
@@ -194,11 +189,6 @@ int store_ns_list_shared(struct store *s, int64_t user_id,
 		store_list_add(list, cap, buf_cstr(&name), r->id,
 			       r->attrs & ~STORE_MBOX_SPECIAL_USE_MASK);
 	}
-	for (size_t i = 0; i < count; i++) {
-		free(rows[i].owner);
-		free(rows[i].name);
-	}
-	free(rows);
 	buf_free(&name);
 	return ret;
 }
