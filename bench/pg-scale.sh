@@ -386,11 +386,16 @@ run_one() { # CONFIG CLIENTS ROUND
 	fi
 	k1=$(pg_counters "$db")
 	[ "$STATEMENTS" = 1 ] && [ "$cfg" != sqlite ] && psql_q "$db" "
-		SELECT calls || E'\t' || round(total_exec_time) || E'\t' ||
+		(SELECT calls || E'\t' || round(total_exec_time) || E'\t' ||
 			left(regexp_replace(query, '\s+', ' ', 'g'), 110)
 		FROM pg_stat_statements
 		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())
-		ORDER BY calls DESC LIMIT 10" >"$WORK/run-$name.stmts"
+		ORDER BY calls DESC LIMIT 10)
+		UNION ALL
+		SELECT sum(calls) || E'\t' || round(sum(total_exec_time)) ||
+			E'\t' || '(all statements of the database)'
+		FROM pg_stat_statements
+		WHERE dbid = (SELECT oid FROM pg_database WHERE datname = current_database())" >"$WORK/run-$name.stmts"
 	# Cores used over the whole loadgen run (setup included), per party.
 	awk -v t0="$t0" -v t1="$t1" -v hz="$HZ" -v q0="$q0" -v q1="$q1" \
 		-v p0="$p0" -v p1="$p1" -v m0="$m0" -v m1="$m1" -v k0="$k0" \

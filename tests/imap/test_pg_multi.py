@@ -240,3 +240,31 @@ def test_schema_upgrade_gives_old_mail_threads(template_dir, tmp_path):
     assert rc == 0
     assert t1 == t2 and len({t1, t3, t4}) == 3, (t1, t2, t3, t4)
     assert int(t3[1:], 16) > max(int(t1[1:], 16), int(t4[1:], 16))
+
+
+def test_remembered_blobs_stay_right_when_rows_go_and_come(pair):
+    """A front end remembers each blob row it read (id -> hash, size).
+    When the other front end expunges the message (row and file go) and
+    appends other mail and then the same body again (new rows, new ids),
+    the first one still serves exactly the current bodies."""
+    first = b"From: a@example.org\r\nSubject: first\r\n\r\nfirst body\r\n"
+    second = b"From: a@example.org\r\nSubject: second\r\n\r\nsecond text\r\n"
+    ca, cb = login(pair[0]), login(pair[1])
+    append(ca, first)
+    ca.ok("SELECT INBOX")
+    assert first in b"".join(ca.ok("FETCH 1 BODY.PEEK[]"))
+    assert ca.ok("SEARCH SUBJECT first")[0] == b"* SEARCH 1"
+    cb.ok("SELECT INBOX")
+    cb.ok("STORE 1 +FLAGS.SILENT (\\Deleted)")
+    cb.ok("EXPUNGE")
+    uid_second = append(cb, second)
+    uid_first = append(cb, first)
+    ca.ok("NOOP")
+    got = b"".join(ca.ok("UID FETCH %d BODY.PEEK[]" % uid_second))
+    assert second in got and b"first body" not in got
+    got = b"".join(ca.ok("UID FETCH %d BODY.PEEK[]" % uid_first))
+    assert first in got
+    assert ca.ok("UID SEARCH SUBJECT first")[0] == b"* SEARCH %d" % uid_first
+    assert ca.ok("UID SEARCH BODY text")[0] == b"* SEARCH %d" % uid_second
+    ca.ok("LOGOUT")
+    cb.ok("LOGOUT")

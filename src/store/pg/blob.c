@@ -39,6 +39,34 @@ int pg_sha_parse(const char *hex, uint8_t out[STORE_SHA256_LEN])
 	return store_blobfile_name_parse(dir, hex + 2, out) ? 0 : -1;
 }
 
+/* Ids are sequential, so a direct-mapped table keeps the newest
+ * PG_BLOB_SLOTS ids of a range without collisions; bounded by design. */
+static struct pg_blob_slot *blob_slot(struct store *s, int64_t blob_id)
+{
+	if (s->blob_slots == NULL)
+		s->blob_slots = xcalloc(PG_BLOB_SLOTS, sizeof(*s->blob_slots));
+	return &s->blob_slots[(uint64_t)blob_id % PG_BLOB_SLOTS];
+}
+
+void pg_blob_remember(struct store *s, int64_t blob_id, const char *sha_hex,
+		      uint64_t size)
+{
+	uint8_t sha[STORE_SHA256_LEN];
+
+	if (blob_id <= 0 || pg_sha_parse(sha_hex, sha) < 0)
+		return;
+	struct pg_blob_slot *slot = blob_slot(s, blob_id);
+	slot->id = blob_id;
+	slot->size = size;
+	memcpy(slot->sha, sha, sizeof(sha));
+}
+
+static void blob_forget(struct store *s, int64_t blob_id)
+{
+	if (s->blob_slots != NULL && blob_slot(s, blob_id)->id == blob_id)
+		blob_slot(s, blob_id)->id = 0;
+}
+
 int pg_blob_attach(struct store *s, struct store_blobfile_src *src,
 		   int64_t *blob_id_r)
 {
@@ -74,6 +102,7 @@ int pg_blob_release(struct store *s, int64_t blob_id)
 	struct pg_params p = { 0 };
 	int code;
 
+	blob_forget(s, blob_id);
 	pg_param_int(&p, blob_id);
 	PGresult *res = pg_query(s, "DELETE FROM blobs WHERE id = $1 AND NOT"
 		" EXISTS (SELECT 1 FROM messages WHERE blob_id = $1)"
@@ -116,12 +145,21 @@ void pg_blob_unlink_dead(struct store *s)
 	s->dead_count = 0;
 }
 
-static int blob_sha(struct store *s, int64_t blob_id,
+/* fresh: skip the remembered rows (the caller needs the row to exist). */
+static int blob_sha(struct store *s, int64_t blob_id, bool fresh,
 		    uint8_t sha[STORE_SHA256_LEN], uint64_t *size_r)
 {
 	struct pg_params p = { 0 };
 	int code;
 
+	if (!fresh && blob_id > 0 && s->blob_slots != NULL &&
+	    blob_slot(s, blob_id)->id == blob_id) {
+		memcpy(sha, blob_slot(s, blob_id)->sha, STORE_SHA256_LEN);
+		if (size_r != NULL)
+			*size_r = blob_slot(s, blob_id)->size;
+		return STORE_OK;
+	}
+	blob_forget(s, blob_id);
 	pg_param_int(&p, blob_id);
 	PGresult *res = pg_query(s, "SELECT sha256, size FROM blobs"
 				 " WHERE id = $1", &p, &code);
@@ -129,8 +167,12 @@ static int blob_sha(struct store *s, int64_t blob_id,
 			    pg_sha_parse(pg_str(res, 0, 0), sha) < 0))
 		code = pg_fail(s, STORE_ENONEXISTENT, "no blob %lld",
 			       (long long)blob_id);
-	else if (res != NULL && size_r != NULL)
-		*size_r = (uint64_t)pg_int(res, 0, 1);
+	else if (res != NULL) {
+		uint64_t size = (uint64_t)pg_int(res, 0, 1);
+		if (size_r != NULL)
+			*size_r = size;
+		pg_blob_remember(s, blob_id, pg_str(res, 0, 0), size);
+	}
 	PQclear(res);
 	return code;
 }
@@ -138,7 +180,7 @@ static int blob_sha(struct store *s, int64_t blob_id,
 int store_pg_blob_sha256(struct store *s, int64_t blob_id,
 			 uint8_t sha256_r[32], const char **error_r)
 {
-	int ret = blob_sha(s, blob_id, sha256_r, NULL);
+	int ret = blob_sha(s, blob_id, false, sha256_r, NULL);
 
 	pg_error_out(s, error_r);
 	return ret;
@@ -148,11 +190,18 @@ int store_pg_blob_open(struct store *s, int64_t blob_id, int *fd_r,
 		       uint64_t *size_r, const char **error_r)
 {
 	uint8_t sha[STORE_SHA256_LEN];
-	int ret = blob_sha(s, blob_id, sha, size_r);
+	int ret = blob_sha(s, blob_id, false, sha, size_r);
 
 	if (ret == STORE_OK) {
 		*fd_r = store_blobfile_open(&s->files, sha);
-		if (*fd_r < 0)
+		/* A missing file may mean a remembered row deleted since:
+		 * ask the database, which then answers as it always did. */
+		if (*fd_r < 0 && errno == ENOENT) {
+			ret = blob_sha(s, blob_id, true, sha, size_r);
+			*fd_r = ret != STORE_OK ? -1 :
+				store_blobfile_open(&s->files, sha);
+		}
+		if (ret == STORE_OK && *fd_r < 0)
 			ret = pg_fail(s, STORE_ESERVERBUG, "open blob %lld: %s",
 				      (long long)blob_id, strerror(errno));
 	}
@@ -164,7 +213,7 @@ int store_pg_blob_path(struct store *s, int64_t blob_id, struct buf *path,
 		       const char **error_r)
 {
 	uint8_t sha[STORE_SHA256_LEN];
-	int ret = blob_sha(s, blob_id, sha, NULL);
+	int ret = blob_sha(s, blob_id, true, sha, NULL);
 
 	if (ret == STORE_OK)
 		store_blobfile_path(&s->files, sha, path);

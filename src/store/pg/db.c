@@ -362,6 +362,7 @@ void store_pg_close(struct store **store)
 	store_blobfiles_close(&s->files);
 	free(s->changed);
 	free(s->dead);
+	free(s->blob_slots);
 	free(s->actor_name);
 	free(s->data_dir);
 	free(s->conninfo);

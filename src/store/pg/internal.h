@@ -44,6 +44,17 @@ struct store {
 	size_t dead_count, dead_cap;
 	int64_t actor;                  /* store_set_actor; 0 = system */
 	char *actor_name;
+	struct pg_blob_slot *blob_slots; /* blob.c: id -> sha256, size */
+};
+
+/* A remembered blob row. Its id comes from a sequence (never reused) and
+ * a row's sha256 and size never change, so an entry stays true; only
+ * whether the row still exists can change (see store_pg_blob_open). */
+#define PG_BLOB_SLOTS 4096
+struct pg_blob_slot {
+	int64_t id;                     /* 0 = empty */
+	uint64_t size;
+	uint8_t sha[STORE_SHA256_LEN];
 };
 
 /* Query parameters as text (libpq's text format for every type). */
@@ -160,6 +171,10 @@ int pg_blob_attach(struct store *s, struct store_blobfile_src *src,
 		   int64_t *blob_id_r);
 int pg_blob_release(struct store *s, int64_t blob_id);
 void pg_blob_unlink_dead(struct store *s);
+/* Remembers a blob row read with other data (sha256 as hex text); bad
+ * text is ignored. */
+void pg_blob_remember(struct store *s, int64_t blob_id, const char *sha_hex,
+		      uint64_t size);
 void pg_sha_hex(const uint8_t sha[STORE_SHA256_LEN], char out[65]);
 int pg_sha_parse(const char *hex, uint8_t out[STORE_SHA256_LEN]);
 

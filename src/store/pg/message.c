@@ -248,36 +248,82 @@ int store_pg_spill_create(struct store *s, int *fd_r, const char **error_r)
 
 /* ---- views ---- */
 
-static int begin_snapshot(struct store *s)
-{
-	int ret = pg_tx_begin(s);
+/*
+ * A view's resync in one statement, so one round trip and one snapshot
+ * (a single statement sees one snapshot, which is what the counters and
+ * the rows must agree on): kind 0 is the mailbox row (MAILBOX_COLUMNS of
+ * mailbox.c), kind 1 the messages changed after $2, kind 2 the tombstones
+ * after $2 (only when $3).
+ */
+#define VIEW_SQL \
+	"SELECT 0, id, user_id, uidvalidity, uidnext, highestmodseq," \
+	" first_recent_uid, attrs, NULL::text FROM mailboxes WHERE id = $1" \
+	" UNION ALL SELECT 1, uid, flags, modseq, NULL, NULL, NULL, NULL," \
+	" keywords FROM messages WHERE mailbox_id = $1 AND modseq > $2" \
+	" UNION ALL SELECT 2, uid, NULL, NULL, NULL, NULL, NULL, NULL, NULL" \
+	" FROM tombstones WHERE $3::boolean AND mailbox_id = $1" \
+	" AND modseq > $2 ORDER BY 1, 2"
 
-	if (ret == STORE_OK)
-		ret = pg_exec(s, "SET TRANSACTION ISOLATION LEVEL REPEATABLE READ"
-			      " READ ONLY", NULL);
-	if (ret != STORE_OK && s->in_tx)
-		pg_tx_rollback(s);
-	return ret;
+/* The mailbox row at columns col.. of the first row (MAILBOX_COLUMNS of
+ * mailbox.c) with the actor's rights, which must include read. */
+static int view_mailbox(struct store *s, const PGresult *res, int col,
+			struct store_mailbox *mb)
+{
+	if (PQntuples(res) == 0 || (col > 0 && pg_int(res, 0, 0) != 0))
+		return pg_fail(s, STORE_ENONEXISTENT, "no such mailbox");
+	memset(mb, 0, sizeof(*mb));
+	mb->id = pg_int(res, 0, col);
+	mb->user_id = pg_int(res, 0, col + 1);
+	mb->uidvalidity = (uint32_t)pg_int(res, 0, col + 2);
+	mb->uidnext = (uint32_t)pg_int(res, 0, col + 3);
+	mb->highestmodseq = (uint64_t)pg_int(res, 0, col + 4);
+	mb->first_recent_uid = (uint32_t)pg_int(res, 0, col + 5);
+	mb->attrs = (uint32_t)pg_int(res, 0, col + 6);
+	int ret = pg_rights_of(s, mb->id, mb->user_id, &mb->rights);
+	return ret == STORE_OK ?
+		pg_require(s, mb, ACL_READ, STORE_ENONEXISTENT) : ret;
 }
 
-static int read_msgs(struct store *s, int64_t mailbox_id, uint64_t since,
-		     struct store_msg_list *l)
+/* The changes of mailbox_id after since into l (and the expunges into
+ * uids_r/count_r when they are not NULL). */
+static int read_view(struct store *s, int64_t mailbox_id, uint64_t since,
+		     struct store_msg_list *l, uint32_t **uids_r,
+		     size_t *count_r)
 {
+	struct store_mailbox mb;
 	struct pg_params p = { 0 };
-	size_t cap = 0;
+	size_t cap = 0, ucap = 0;
 	int code;
 
 	pg_param_int(&p, mailbox_id);
 	pg_param_int(&p, (int64_t)since);
-	PGresult *res = pg_query(s, "SELECT uid, flags, modseq, keywords"
-		" FROM messages WHERE mailbox_id = $1 AND modseq > $2"
-		" ORDER BY uid", &p, &code);
-	for (int i = 0; res != NULL && i < PQntuples(res); i++)
-		store_msg_list_push(l, &cap, (uint32_t)pg_int(res, i, 0),
-				    (uint32_t)pg_int(res, i, 1),
-				    (uint64_t)pg_int(res, i, 2),
-				    pg_str(res, i, 3), false);
+	pg_param_str(&p, uids_r != NULL ? "true" : "false");
+	PGresult *res = pg_query(s, VIEW_SQL, &p, &code);
+	if (res != NULL)
+		code = view_mailbox(s, res, 1, &mb);
+	int n = code == STORE_OK ? PQntuples(res) : 0;
+	for (int i = 1; i < n; i++) {
+		uint32_t uid = (uint32_t)pg_int(res, i, 1);
+		if (pg_int(res, i, 0) == 1) {
+			store_msg_list_push(l, &cap, uid,
+					    (uint32_t)pg_int(res, i, 2),
+					    (uint64_t)pg_int(res, i, 3),
+					    pg_str(res, i, 8), false);
+			continue;
+		}
+		if (uids_r == NULL)
+			continue;
+		if (*count_r == ucap) {
+			ucap = ucap ? ucap * 2 : 16;
+			*uids_r = xrealloc(*uids_r, ucap * sizeof(**uids_r));
+		}
+		(*uids_r)[(*count_r)++] = uid;
+	}
 	store_msg_list_finish(l);
+	if (code == STORE_OK) {
+		l->highestmodseq = mb.highestmodseq;
+		l->uidnext = mb.uidnext;
+	}
 	PQclear(res);
 	return code;
 }
@@ -286,18 +332,8 @@ int store_pg_mailbox_snapshot(struct store *s, int64_t mailbox_id,
 			      struct store_msg_list *list_r,
 			      const char **error_r)
 {
-	struct store_mailbox mb;
-	int ret = begin_snapshot(s);
-
 	memset(list_r, 0, sizeof(*list_r));
-	if (ret == STORE_OK) {
-		ret = pg_require_mailbox(s, mailbox_id, ACL_READ, false, &mb);
-		if (ret == STORE_OK)
-			ret = read_msgs(s, mailbox_id, 0, list_r);
-		list_r->highestmodseq = mb.highestmodseq;
-		list_r->uidnext = mb.uidnext;
-		pg_tx_rollback(s);
-	}
+	int ret = read_view(s, mailbox_id, 0, list_r, NULL, NULL);
 	if (ret != STORE_OK)
 		store_msg_list_free(list_r);
 	pg_error_out(s, error_r);
@@ -330,22 +366,9 @@ int store_pg_changes_since(struct store *s, int64_t mailbox_id,
 			   uint64_t since, struct store_changes *changes_r,
 			   const char **error_r)
 {
-	struct store_mailbox mb;
-	int ret = begin_snapshot(s);
-
 	memset(changes_r, 0, sizeof(*changes_r));
-	if (ret == STORE_OK) {
-		ret = pg_require_mailbox(s, mailbox_id, ACL_READ, false, &mb);
-		if (ret == STORE_OK)
-			ret = read_msgs(s, mailbox_id, since, &changes_r->changed);
-		if (ret == STORE_OK)
-			ret = read_tombstones(s, mailbox_id, since,
-					      &changes_r->expunged,
-					      &changes_r->expunged_count);
-		changes_r->changed.highestmodseq = mb.highestmodseq;
-		changes_r->changed.uidnext = mb.uidnext;
-		pg_tx_rollback(s);
-	}
+	int ret = read_view(s, mailbox_id, since, &changes_r->changed,
+			    &changes_r->expunged, &changes_r->expunged_count);
 	if (ret != STORE_OK)
 		store_changes_free(changes_r);
 	pg_error_out(s, error_r);
@@ -367,6 +390,9 @@ int store_pg_expunged_since(struct store *s, int64_t mailbox_id,
 	return ret;
 }
 
+/* messages_get: the first message column, after the mailbox's seven */
+#define MSG_COL 7
+
 int store_pg_messages_get(struct store *s, int64_t mailbox_id,
 			  const struct store_uid_range *ranges,
 			  size_t range_count, struct store_message_list *list_r,
@@ -375,7 +401,7 @@ int store_pg_messages_get(struct store *s, int64_t mailbox_id,
 	struct store_mailbox mb;
 	struct buf set = BUF_INIT;
 	struct pg_params p = { 0 };
-	int code = pg_require_mailbox(s, mailbox_id, ACL_READ, false, &mb);
+	int code;
 
 	memset(list_r, 0, sizeof(*list_r));
 	/* ranges as an int8multirange literal: one query for any set */
@@ -386,24 +412,39 @@ int store_pg_messages_get(struct store *s, int64_t mailbox_id,
 	buf_append_char(&set, '}');
 	pg_param_int(&p, mailbox_id);
 	pg_param_str(&p, buf_cstr(&set));
-	PGresult *res = code != STORE_OK ? NULL : pg_query(s,
-		"SELECT uid, flags, modseq, keywords, internaldate, tz, size,"
-		" blob_id, savedate, thread_id FROM messages WHERE mailbox_id = $1"
-		" AND $2::int8multirange @> uid ORDER BY uid", &p, &code);
-	int n = res != NULL ? PQntuples(res) : 0;
+	/* the mailbox row (and its rights) on every row, one round trip;
+	 * a mailbox without such messages gives one row of NULL messages */
+	PGresult *res = pg_query(s, "SELECT mb.id, mb.user_id,"
+		" mb.uidvalidity, mb.uidnext, mb.highestmodseq,"
+		" mb.first_recent_uid, mb.attrs, m.uid, m.flags, m.modseq,"
+		" m.keywords, m.internaldate, m.tz, m.size, m.blob_id,"
+		" m.savedate, m.thread_id, b.sha256, b.size FROM mailboxes mb"
+		" LEFT JOIN (messages m LEFT JOIN blobs b ON b.id = m.blob_id)"
+		" ON m.mailbox_id = mb.id AND $2::int8multirange @> m.uid"
+		" WHERE mb.id = $1 ORDER BY m.uid", &p, &code);
+	if (res != NULL)
+		code = view_mailbox(s, res, 0, &mb);
+	int n = code == STORE_OK ? PQntuples(res) : 0;
+	if (n > 0 && PQgetisnull(res, n - 1, MSG_COL))
+		n--; /* NULLs sort last: at most the one empty row */
 	list_r->msgs = n ? xcalloc((size_t)n, sizeof(*list_r->msgs)) : NULL;
 	for (int i = 0; i < n; i++) {
 		struct store_message *m = &list_r->msgs[i];
-		const char *kw = pg_str(res, i, 3);
-		m->uid = (uint32_t)pg_int(res, i, 0);
-		m->flags = (uint32_t)pg_int(res, i, 1);
-		m->modseq = (uint64_t)pg_int(res, i, 2);
-		m->internaldate = (time_t)pg_int(res, i, 4);
-		m->tz_offset_min = (int)pg_int(res, i, 5);
-		m->size = (uint64_t)pg_int(res, i, 6);
-		m->blob_id = pg_int(res, i, 7);
-		m->savedate = (time_t)pg_int(res, i, 8);
-		m->thread_id = pg_int(res, i, 9);
+		const int c = MSG_COL;
+		const char *kw = pg_str(res, i, c + 3);
+		m->uid = (uint32_t)pg_int(res, i, c);
+		m->flags = (uint32_t)pg_int(res, i, c + 1);
+		m->modseq = (uint64_t)pg_int(res, i, c + 2);
+		m->internaldate = (time_t)pg_int(res, i, c + 4);
+		m->tz_offset_min = (int)pg_int(res, i, c + 5);
+		m->size = (uint64_t)pg_int(res, i, c + 6);
+		m->blob_id = pg_int(res, i, c + 7);
+		m->savedate = (time_t)pg_int(res, i, c + 8);
+		m->thread_id = pg_int(res, i, c + 9);
+		/* the caller opens the files next: no lookup per message */
+		if (!PQgetisnull(res, i, c + 10))
+			pg_blob_remember(s, m->blob_id, pg_str(res, i, c + 10),
+					 (uint64_t)pg_int(res, i, c + 11));
 		if (kw != NULL && *kw != '\0') {
 			m->keywords = (const char *)(uintptr_t)
 				(list_r->strings_.len + 1);
