@@ -58,6 +58,7 @@ struct fetch_ctx {
 	 * is still answered from the view, as without MODSEQ. */
 	bool record_for_modseq;
 	bool missing;		/* some messages were expunged meanwhile */
+	bool uid;		/* UID FETCH */
 	bool unknown_cte;	/* a BINARY part had an unknown encoding */
 	bool failed;
 };
@@ -365,10 +366,19 @@ static bool fetch_begin_message(struct command *cmd, struct fetch_ctx *ctx)
 			return false;
 		}
 	}
-	if (ctx->items.needs_tree &&
-	    message_load(session_store(cmd->session), ctx->record->blob_id,
-			 ctx->record->size, true, ctx->items.needs_body,
-			 &ctx->msg, &error) != STORE_OK) {
+	int r = STORE_OK;
+	if (ctx->items.needs_tree)
+		r = message_load(session_store(cmd->session), ctx->record->blob_id,
+				 ctx->record->size, true, ctx->items.needs_body,
+				 &ctx->msg, &error);
+	if (r == STORE_ENONEXISTENT) {
+		/* Its record was read, then another session expunged it and
+		 * its blob went: as expunged before the record was read. */
+		message_release(&ctx->msg);
+		ctx->missing = true;
+		return false;
+	}
+	if (r != STORE_OK) {
 		log_warn(session_id(cmd->session), "FETCH of uid %u: %s", uid, error);
 		message_release(&ctx->msg);
 		ctx->failed = true;
@@ -421,7 +431,12 @@ static bool fetch_finish(struct command *cmd, struct fetch_ctx *ctx)
 		return command_no(cmd, "UNKNOWN-CTE", "Unknown Content-Transfer-Encoding");
 	if (ctx->failed)
 		return command_no(cmd, "SERVERBUG", "Some messages could not be read");
-	if (ctx->missing)
+	/* A UID that no longer exists is ignored without error (RFC 3501
+	 * 6.4.8), and the sync before the tagged reply may announce its
+	 * EXPUNGE (7.4.1 allows it during a UID command). By sequence number
+	 * the client named a message it believes exists: NO (RFC 2180
+	 * 4.1.2). */
+	if (ctx->missing && !ctx->uid)
 		return command_no(cmd, "EXPUNGEISSUED",
 				  "Some of the requested messages no longer exist");
 	return command_ok(cmd, NULL, "Fetch completed");
@@ -587,6 +602,7 @@ bool cmd_fetch(struct command *cmd)
 	struct fetch_ctx *ctx = xcalloc(1, sizeof(*ctx));
 	cmd->ctx = ctx;
 	cmd->ctx_free = fetch_ctx_free;
+	ctx->uid = uid;
 	if (fetch_items_parse(&cmd->args[1], uid, &ctx->items, &error) < 0)
 		return command_bad(cmd, NULL, "%s", error);
 	if ((error = parse_modifiers(cmd, uid, &mods)) != NULL)

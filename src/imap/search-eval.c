@@ -86,6 +86,22 @@ static void message_reset(struct eval_ctx *ctx)
 	buf_reset(&ctx->text_body);
 }
 
+/*
+ * A message whose record was read but whose blob is gone was expunged by
+ * another session meanwhile: not worth a warning. It matches no content
+ * key and the command still succeeds (RFC 2180 4.3: a server may leave
+ * out a message expunged under the client).
+ */
+static void log_unreadable(const struct eval_ctx *ctx, int r, const char *error)
+{
+	if (r == STORE_ENONEXISTENT)
+		log_debug(session_id(ctx->session), "SEARCH of uid %u: %s "
+			  "(expunged meanwhile)", ctx->uid, error);
+	else
+		log_warn(session_id(ctx->session), "SEARCH of uid %u: %s",
+			 ctx->uid, error);
+}
+
 /* Maps the message bytes (and the tree when need_tree). False when the
  * message cannot be read; it then matches no content key. */
 static bool message_need(struct eval_ctx *ctx, bool need_tree)
@@ -97,10 +113,10 @@ static bool message_need(struct eval_ctx *ctx, bool need_tree)
 		return true;
 	if (ctx->msg_mapped)
 		message_release(&ctx->msg);
-	if (message_load(ctx->st, ctx->record->blob_id, ctx->record->size,
-			 need_tree, true, &ctx->msg, &error) != STORE_OK) {
-		log_warn(session_id(ctx->session), "SEARCH of uid %u: %s",
-			 ctx->uid, error);
+	int r = message_load(ctx->st, ctx->record->blob_id, ctx->record->size,
+			     need_tree, true, &ctx->msg, &error);
+	if (r != STORE_OK) {
+		log_unreadable(ctx, r, error);
 		message_release(&ctx->msg);
 		ctx->msg_failed = true;
 		return false;
@@ -125,10 +141,10 @@ static bool header_need(struct eval_ctx *ctx)
 		ctx->header_len = mail_header_block_size(ctx->msg.data, ctx->msg.size);
 		return true;
 	}
-	if (message_load_header(ctx->st, ctx->record->blob_id, &ctx->header_buf,
-				&error) != STORE_OK) {
-		log_warn(session_id(ctx->session), "SEARCH of uid %u: %s",
-			 ctx->uid, error);
+	int r = message_load_header(ctx->st, ctx->record->blob_id,
+				    &ctx->header_buf, &error);
+	if (r != STORE_OK) {
+		log_unreadable(ctx, r, error);
 		ctx->msg_failed = true;
 		return false;
 	}

@@ -535,6 +535,43 @@ def test_store_and_copy_of_expunged_message(server):
                               4: {"\\Seen"}}
 
 
+def test_uid_fetch_of_message_expunged_by_another_session(server):
+    """The mixed load's FETCH of new mail: another session expunged one of
+    the UIDs before this session heard of it."""
+    a, b = two_sessions(server)
+    a.ok("UID STORE 2 +FLAGS.SILENT (\\Deleted)")
+    a.ok("UID EXPUNGE 2")
+    # RFC 3501 6.4.8: a UID that does not exist is ignored, no error; the
+    # EXPUNGE may come with the reply (7.4.1: allowed during UID commands).
+    untagged, tagged = b.command("UID FETCH 1:* (UID RFC822.SIZE ENVELOPE)")
+    assert b" OK " in tagged, tagged
+    uids = [int(m.group(1)) for line in untagged
+            for m in [re.match(rb"\* \d+ FETCH \(UID (\d+) ", line)] if m]
+    assert uids == [1, 3, 4]
+    assert expunges(untagged) == [2]
+    assert untagged.index(b"* 2 EXPUNGE") > max(
+        i for i, line in enumerate(untagged) if b"FETCH" in line)
+
+
+def test_fetch_and_search_by_seq_of_message_expunged_by_another_session(server):
+    a, b = two_sessions(server)
+    a.ok("STORE 3 +FLAGS.SILENT (\\Deleted)")
+    a.ok("EXPUNGE")
+    # RFC 2180 4.1.2: by sequence number, the rest and a tagged NO ...
+    untagged, tagged = b.command("FETCH 2:4 (RFC822.SIZE)")
+    assert b" NO [EXPUNGEISSUED]" in tagged
+    assert [l.split(b" ")[1] for l in untagged if b"FETCH" in l] == [b"2", b"4"]
+    assert expunges(untagged) == []
+    # ... and SEARCH answers without it (4.3), never failing the command
+    untagged, tagged = b.command("SEARCH BODY body")
+    assert b" OK " in tagged, tagged
+    assert untagged == [b"* SEARCH 1 2 4"]
+    untagged, tagged = b.command("UID SEARCH HEADER Subject message")
+    assert b" OK " in tagged, tagged
+    assert b"* SEARCH 1 2 4" in untagged
+    assert expunges(untagged) == [3]
+
+
 def test_silent_store_still_reports_other_changes(server):
     a, b = two_sessions(server)
     a.ok("STORE 1 +FLAGS.SILENT (\\Flagged)")

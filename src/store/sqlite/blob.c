@@ -492,14 +492,17 @@ int store_sqlite_blob_cache_put(struct store *s, int64_t blob_id, const void *da
 		return ret;
 	}
 	/* The cache can always be rebuilt from the blob, so its commit need
-	 * not wait for an fsync: the next durable commit flushes it. */
-	sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
-	sqlite3_stmt *st = store_stmt(s,
+	 * not wait for an fsync: the next durable commit flushes it. It
+	 * queues on the writer mutex like any write: as an autocommit of its
+	 * own it met the other threads' writers in SQLite's busy handler,
+	 * whose naps stalled every connection of its worker. */
+	ret = store_tx_write_relaxed(s);
+	sqlite3_stmt *st = ret == STORE_OK ? store_stmt(s,
 		"INSERT OR REPLACE INTO blob_cache (blob_id, data) "
-		"VALUES (?1, ?2)");
-	if (st == NULL) {
+		"VALUES (?1, ?2)") : NULL;
+	if (ret == STORE_OK && st == NULL) {
 		ret = STORE_ESERVERBUG;
-	} else {
+	} else if (st != NULL) {
 		sqlite3_bind_int64(st, 1, blob_id);
 		sqlite3_bind_blob(st, 2, data ? data : "", (int)len,
 				  SQLITE_STATIC);
@@ -509,7 +512,10 @@ int store_sqlite_blob_cache_put(struct store *s, int64_t blob_id, const void *da
 			ret = store_fail(s, STORE_ENONEXISTENT, "no blob %lld",
 					 (long long)blob_id);
 	}
-	sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+	if (ret == STORE_OK)
+		ret = store_tx_commit(s);
+	else if (s->in_tx)
+		store_tx_rollback(s);
 	store_error_out(s, error_r);
 	return ret;
 }

@@ -198,16 +198,30 @@ static int exec_sql(struct store *s, const char *sql, const char *what)
  * (group commit). Frames a checkpoint copied meanwhile were synced by it
  * first (SQLite syncs the WAL before a checkpoint, the database after).
  */
+static const char sql_sync_normal[] = "PRAGMA synchronous=NORMAL";
+static const char sql_sync_full[] = "PRAGMA synchronous=FULL";
+
+/* Prepared once per handle (store_stmt): sqlite3_exec compiled the pragma
+ * twice for every write transaction. */
+static void set_synchronous(struct store *s, const char *sql)
+{
+	sqlite3_stmt *st = store_stmt(s, sql);
+	if (st != NULL) {
+		sqlite3_step(st);
+		sqlite3_reset(st);
+	}
+}
+
 static void begin_nosync(struct store *s)
 {
 	if (s->wal_mode)
-		sqlite3_exec(s->db, "PRAGMA synchronous=NORMAL", NULL, NULL, NULL);
+		set_synchronous(s, sql_sync_normal);
 }
 
 static void end_nosync(struct store *s)
 {
 	if (s->wal_mode)
-		sqlite3_exec(s->db, "PRAGMA synchronous=FULL", NULL, NULL, NULL);
+		set_synchronous(s, sql_sync_full);
 }
 
 /*

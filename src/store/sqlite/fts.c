@@ -10,9 +10,18 @@
 #include "auth/acl-rights.h"
 #include "store/sqlite/internal.h"
 
+/*
+ * A plain one-row INSERT, its conditions asked first (sql_fts_wanted):
+ * INSERT OR REPLACE ... SELECT is a multi-row statement that may abort,
+ * so SQLite wraps each one in a statement savepoint, and FTS5 flushes its
+ * pending terms to a new segment at every savepoint release: a batch of
+ * 64 documents wrote 64 segments (and their merges) instead of one.
+ */
+static const char sql_fts_wanted[] =
+	"SELECT EXISTS (SELECT 1 FROM blobs WHERE id = ?1) AND NOT EXISTS "
+	"(SELECT 1 FROM fts_docsize WHERE id = ?1)";
 static const char sql_fts_insert[] =
-	"INSERT OR REPLACE INTO fts(rowid, header, body) "
-	"SELECT id, ?2, ?3 FROM blobs WHERE id = ?1";
+	"INSERT INTO fts(rowid, header, body) VALUES (?1, ?2, ?3)";
 /* fts_docsize is FTS5's own table of per-document token counts, with a
  * row for every indexed document: a rowid probe in it is a plain b-tree
  * lookup, cheaper than asking the FTS table, and its rows are a few bytes
@@ -33,6 +42,18 @@ static const char sql_fts_match[] =
 static const char sql_fts_text[] =
 	"SELECT header, body FROM fts WHERE rowid = ?1";
 
+static int fts_wanted(struct store *s, int64_t blob_id, bool *wanted_r)
+{
+	sqlite3_stmt *st = store_stmt(s, sql_fts_wanted);
+	if (st == NULL)
+		return STORE_ESERVERBUG;
+	sqlite3_bind_int64(st, 1, blob_id);
+	int rc = sqlite3_step(st);
+	*wanted_r = rc == SQLITE_ROW && sqlite3_column_int(st, 0) != 0;
+	sqlite3_reset(st);
+	return rc == SQLITE_ROW ? STORE_OK : store_fail_db(s, "find unindexed blob");
+}
+
 int store_sqlite_fts_index(struct store *s, const struct store_fts_doc *docs,
 		    size_t count, const char **error_r)
 {
@@ -41,6 +62,13 @@ int store_sqlite_fts_index(struct store *s, const struct store_fts_doc *docs,
 	 * so its commit does not wait for an fsync of its own. */
 	int ret = store_tx_write_relaxed(s);
 	for (size_t i = 0; ret == STORE_OK && i < count; i++) {
+		/* A blob expunged meanwhile gets no document (none may name
+		 * a blob that is gone), and one already indexed (a search
+		 * caught up first) keeps its own: a blob never changes. */
+		bool wanted;
+		ret = fts_wanted(s, docs[i].blob_id, &wanted);
+		if (ret != STORE_OK || !wanted)
+			continue;
 		sqlite3_stmt *st = store_stmt(s, sql_fts_insert);
 		if (st == NULL) {
 			ret = STORE_ESERVERBUG;

@@ -16,7 +16,10 @@ static int expunged_tx(struct store *s, int64_t mailbox_id, uint64_t since,
 
 	if (ret != STORE_OK)
 		return ret;
+	/* INDEXED BY: as in changes_tx (message.c), the modseq index reads
+	 * only the tombstones asked for, not the mailbox's every one. */
 	sqlite3_stmt *st = store_stmt(s, "SELECT uid FROM tombstones"
+		" INDEXED BY tombstones_modseq"
 		" WHERE mailbox_id = ?1 AND modseq > ?2 ORDER BY uid");
 	if (st == NULL)
 		return STORE_ESERVERBUG;
