@@ -43,6 +43,8 @@ def timed(c, command):
 
 
 def unavailable(tagged):
+    # libpq's words (the socket path, the host) stay in the server log
+    assert b".s.PGSQL" not in tagged and b"socket" not in tagged, tagged
     return b" NO [UNAVAILABLE]" in tagged
 
 

@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "core/log.h"
 #include "store/pg/internal.h"
 
 /* After a failed connect the handle waits before trying again, doubling
@@ -82,6 +83,16 @@ void pg_error_out(struct store *s, const char **error_r)
 		*error_r = buf_cstr(&s->error);
 }
 
+/* A lost or refusing database: the detail (host, socket path, libpq's
+ * words) goes to the log only; clients are told no more than that the
+ * database is unavailable (NO [UNAVAILABLE]). */
+static int fail_unavailable(struct store *s, const char *what,
+			    const char *detail, int detail_len)
+{
+	log_warn(0, "%s: %.*s", what, detail_len, detail);
+	return pg_fail(s, STORE_EUNAVAILABLE, "%s", what);
+}
+
 static int map_error(struct store *s, const PGresult *res)
 {
 	const char *state = res ? PQresultErrorField(res, PG_DIAG_SQLSTATE) : NULL;
@@ -91,8 +102,8 @@ static int map_error(struct store *s, const PGresult *res)
 	while (len > 0 && (msg[len - 1] == '\n' || msg[len - 1] == ' '))
 		len--;
 	if (PQstatus(s->conn) == CONNECTION_BAD || state == NULL)
-		return pg_fail(s, STORE_EUNAVAILABLE, "database unavailable: %.*s",
-			       (int)len, msg);
+		return fail_unavailable(s, "database unavailable", msg,
+					(int)len);
 	/* 23505 unique_violation; 40xxx serialization/deadlock, 55P03 lock
 	 * not available, 57014 statement timeout, 53xxx resources, 08xxx
 	 * connection: all transient. */
@@ -101,8 +112,7 @@ static int map_error(struct store *s, const PGresult *res)
 	if (strncmp(state, "40", 2) == 0 || strcmp(state, "55P03") == 0 ||
 	    strcmp(state, "57014") == 0 || strncmp(state, "53", 2) == 0 ||
 	    strncmp(state, "08", 2) == 0 || strncmp(state, "57P", 3) == 0)
-		return pg_fail(s, STORE_EUNAVAILABLE, "database busy: %.*s",
-			       (int)len, msg);
+		return fail_unavailable(s, "database busy", msg, (int)len);
 	return pg_fail(s, STORE_ESERVERBUG, "database: %.*s", (int)len, msg);
 }
 
@@ -197,8 +207,8 @@ static int connect_db(struct store *s)
 		PQfinish(s->conn);
 	s->conn = PQconnectdbParams(keys, vals, 1);
 	if (s->conn == NULL || PQstatus(s->conn) != CONNECTION_OK)
-		return pg_fail(s, STORE_EUNAVAILABLE, "connect to database: %s",
-			       s->conn ? PQerrorMessage(s->conn) : "no memory");
+		return fail_unavailable(s, "database unavailable",
+			s->conn ? PQerrorMessage(s->conn) : "no memory", -1);
 	PQsetNoticeReceiver(s->conn, quiet_notice, NULL);
 	/* Bound every wait on another front end's row lock or a slow
 	 * statement: the command answers NO [UNAVAILABLE] instead. */
@@ -206,8 +216,8 @@ static int connect_db(struct store *s)
 			       "SET lock_timeout = '30s';"
 			       "SET idle_in_transaction_session_timeout = '60s'");
 	int ret = PQresultStatus(res) == PGRES_COMMAND_OK ? STORE_OK :
-		pg_fail(s, STORE_EUNAVAILABLE, "configure session: %s",
-			PQerrorMessage(s->conn));
+		fail_unavailable(s, "database unavailable",
+				 PQerrorMessage(s->conn), -1);
 	PQclear(res);
 	return ret;
 }
@@ -227,7 +237,7 @@ static int ensure_connected(struct store *s)
 	int64_t now = now_ms();
 	if (now < s->retry_at)
 		return pg_fail(s, STORE_EUNAVAILABLE, "database unavailable "
-			       "(reconnecting): %s", s->last_connect_error);
+			       "(reconnecting)");
 	int ret = connect_db(s);
 	if (ret == STORE_OK) {
 		s->retry_delay_ms = 0;
@@ -238,8 +248,6 @@ static int ensure_connected(struct store *s)
 		s->retry_delay_ms * 2 > RETRY_MAX_MS ? RETRY_MAX_MS :
 		s->retry_delay_ms * 2;
 	s->retry_at = now_ms() + s->retry_delay_ms;
-	snprintf(s->last_connect_error, sizeof(s->last_connect_error), "%s",
-		 buf_cstr(&s->error));
 	return ret;
 }
 

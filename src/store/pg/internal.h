@@ -34,7 +34,6 @@ struct store {
 	 * ms); the delay doubles after each failed attempt */
 	int64_t retry_at;
 	unsigned retry_delay_ms;
-	char last_connect_error[160];
 	bool in_tx;
 	/* mailboxes changed by the open transaction, notified after commit */
 	int64_t *changed;
