@@ -104,9 +104,9 @@ static int map_error(struct store *s, const PGresult *res)
 	if (PQstatus(s->conn) == CONNECTION_BAD || state == NULL)
 		return fail_unavailable(s, "database unavailable", msg,
 					(int)len);
-	/* 23505 unique_violation; 40xxx serialization/deadlock, 55P03 lock
-	 * not available, 57014 statement timeout, 53xxx resources, 08xxx
-	 * connection: all transient. */
+	/* 23505 unique_violation. Transient: class 40 (serialization,
+	 * deadlock), 55P03 lock not available, 57014 statement timeout,
+	 * class 53 (resources), class 08 (connection), 57P (shutdown). */
 	if (strcmp(state, "23505") == 0)
 		return pg_fail(s, STORE_EALREADYEXISTS, "%.*s", (int)len, msg);
 	if (strncmp(state, "40", 2) == 0 || strcmp(state, "55P03") == 0 ||

@@ -282,6 +282,12 @@ void store_blob_unlink_dead(struct store *s);
 /* ---- thread.c: THREADID (RFC 8474 5.2), the rule of mail/thread-keys.h ---- */
 /* Reads the keys of a message to be stored from its bytes (outside any
  * transaction; src as given to store_blob_prepare). */
+/* Writes and fsyncs m's body to its blob file (outside the write lock:
+ * the fsyncs are the slow part and must not hold up other writers) into
+ * *src, and reads its thread keys into *keys (free with
+ * mail_thread_keys_free). STORE_OK or the blob error. */
+int store_body_prepare(struct store *s, const struct store_append_msg *m,
+		       struct store_blob_src *src, struct mail_thread_keys *keys);
 void store_thread_keys_of(const struct store_blob_src *src,
 			  struct mail_thread_keys *keys_r);
 /* Inside the write transaction, after the body's row exists: the thread

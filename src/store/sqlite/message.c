@@ -214,15 +214,7 @@ int store_sqlite_append(struct store *s, int64_t mailbox_id,
 	/* Bodies first, outside the write lock: the fsyncs are the slow
 	 * part and must not hold up other writers. */
 	for (size_t i = 0; i < count && ret == STORE_OK; i++) {
-		srcs[i].data = msgs[i].data;
-		srcs[i].fd = msgs[i].fd;
-		srcs[i].size = msgs[i].size;
-		if (msgs[i].sha256 != NULL)
-			memcpy(srcs[i].sha, msgs[i].sha256, STORE_SHA256_LEN);
-		ret = store_blob_prepare(s, &srcs[i], msgs[i].sha256 != NULL);
-		/* Parsed here, outside the write lock, like the fsyncs. */
-		if (ret == STORE_OK)
-			store_thread_keys_of(&srcs[i], &keys[i]);
+		ret = store_body_prepare(s, &msgs[i], &srcs[i], &keys[i]);
 	}
 	if (ret == STORE_OK)
 		ret = store_blob_sync_dirs(s);

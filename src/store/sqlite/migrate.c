@@ -285,14 +285,7 @@ int store_sqlite_migrate_append(struct store *s, int64_t mailbox_id,
 			ret = store_fail(s, STORE_EINVALID, "no message data");
 			break;
 		}
-		srcs[i].data = m->data;
-		srcs[i].fd = m->fd;
-		srcs[i].size = m->size;
-		if (m->sha256 != NULL)
-			memcpy(srcs[i].sha, m->sha256, STORE_SHA256_LEN);
-		ret = store_blob_prepare(s, &srcs[i], m->sha256 != NULL);
-		if (ret == STORE_OK)
-			store_thread_keys_of(&srcs[i], &keys[i]);
+		ret = store_body_prepare(s, m, &srcs[i], &keys[i]);
 	}
 	if (ret == STORE_OK)
 		ret = store_blob_sync_dirs(s);

@@ -31,6 +31,21 @@ void store_thread_keys_of(const struct store_blob_src *src,
 	free(head);
 }
 
+int store_body_prepare(struct store *s, const struct store_append_msg *m,
+		       struct store_blob_src *src, struct mail_thread_keys *keys)
+{
+	src->data = m->data;
+	src->fd = m->fd;
+	src->size = m->size;
+	if (m->sha256 != NULL)
+		memcpy(src->sha, m->sha256, STORE_SHA256_LEN);
+	int ret = store_blob_prepare(s, src, m->sha256 != NULL);
+	/* Parsed here, outside the write lock, like the fsyncs. */
+	if (ret == STORE_OK)
+		store_thread_keys_of(src, keys);
+	return ret;
+}
+
 /* Rule 1: the thread of a row sharing the body. 0 when none. */
 static int thread_of_blob(struct store *s, int64_t blob_id, int64_t *thread_r)
 {
