@@ -2,7 +2,11 @@
 # Quire beside Dovecot on the same machine, in the same run.
 #
 #   bench/vs-dovecot.sh [--quick] [--only dovecot|quire] [--out FILE]
-#                       [--hash sha512|yescrypt]
+#                       [--hash sha512|yescrypt] [--workloads LIST]
+#
+# --workloads takes a comma-separated subset of
+# mixed,append,flags,env,search,connect,idle (default: all); only the mail
+# those workloads need is loaded, and the table says "not run" for the rest.
 #
 # Starts a private Dovecot (Debian's dovecot-imapd, installed with apt-get
 # when missing and run as root) and a private Quire, both on loopback with
@@ -29,6 +33,7 @@ ROOT=$(cd "$(dirname "$0")/.." && pwd)
 QUICK=0
 ONLY=""
 HASH_SCHEME=sha512
+WORKLOADS=mixed,append,flags,env,search,connect,idle
 OUT="$ROOT/bench/RESULTS.md"
 while [ $# -gt 0 ]; do
 	case "$1" in
@@ -36,7 +41,8 @@ while [ $# -gt 0 ]; do
 	--only) ONLY="$2"; shift ;;
 	--out) OUT="$2"; shift ;;
 	--hash) HASH_SCHEME="$2"; shift ;;
-	-h|--help) sed -n '2,26p' "$0"; exit 0 ;;
+	--workloads) WORKLOADS="$2"; shift ;;
+	-h|--help) sed -n '2,30p' "$0"; exit 0 ;;
 	*) echo "vs-dovecot: unknown option $1" >&2; exit 2 ;;
 	esac
 	shift
@@ -86,6 +92,9 @@ cleanup() {
 }
 trap cleanup EXIT
 trap 'exit 130' INT TERM
+
+# Whether workload $1 was asked for.
+want() { case ",$WORKLOADS," in *",$1,"*) return 0 ;; esac; return 1; }
 
 time_left() { echo $(( DEADLINE - $(date +%s) )); }
 
@@ -407,17 +416,26 @@ populate() { # SERVER PORT
 	# One connection per mailbox with MULTIAPPEND batches: concurrent
 	# appenders to one maildir queue on Dovecot's uidlist lock.
 	local args=(--mode populate --port "$port" --pipeline 4 --batch 100 --threads 2)
-	lg "$s-pop-flags" "${args[@]}" --user-prefix flags --kind small --messages "$FLAGS_N" &
-	local p1=$!
-	lg "$s-pop-env" "${args[@]}" --user-prefix env --kind varied --messages "$ENV_N" &
-	local p2=$!
-	lg "$s-pop-search" "${args[@]}" --user-prefix search --kind search --messages "$SEARCH_N" &
-	local p3=$!
-	lg "$s-pop-mix" "${args[@]}" --user-prefix mix --users "$MIX_USERS" --kind varied --messages "$MIX_N" &
-	local p4=$!
-	wait $p1 $p2 $p3 $p4
+	local kinds=() pids=()
+	if want flags; then
+		lg "$s-pop-flags" "${args[@]}" --user-prefix flags --kind small --messages "$FLAGS_N" &
+		pids+=($!) kinds+=(flags)
+	fi
+	if want env; then
+		lg "$s-pop-env" "${args[@]}" --user-prefix env --kind varied --messages "$ENV_N" &
+		pids+=($!) kinds+=(env)
+	fi
+	if want search; then
+		lg "$s-pop-search" "${args[@]}" --user-prefix search --kind search --messages "$SEARCH_N" &
+		pids+=($!) kinds+=(search)
+	fi
+	if want mixed || want connect || want idle; then
+		lg "$s-pop-mix" "${args[@]}" --user-prefix mix --users "$MIX_USERS" --kind varied --messages "$MIX_N" &
+		pids+=($!) kinds+=(mix)
+	fi
+	[ ${#pids[@]} -eq 0 ] || wait "${pids[@]}"
 	local k
-	for k in flags env search mix; do
+	for k in "${kinds[@]}"; do
 		log "$s populate $k: $(grep 'op=APPEND' "$WORK/lg-$s-pop-$k.out" | cut -d' ' -f3-5) $(head -1 "$WORK/lg-$s-pop-$k.err" 2>/dev/null)"
 	done
 	log "$s populated in $((SECONDS - t0)) s"
@@ -471,35 +489,49 @@ restart_server() { # SERVER
 
 run_workloads() { # SERVER ROOTPID PORT TLSPORT
 	local s=$1 pid=$2 port=$3 tport=$4 c
-	for c in $MIXED_LOADS; do
-		log "$s: mixed, $c clients"
-		lg "$s-mixed-$c" --mode mixed --port "$port" --user-prefix mix \
-			--users "$MIX_USERS" --clients "$c" --duration "$DURATION" --threads 2
-	done
-	log "$s: append"
-	lg "$s-append" --mode append --port "$port" --user-prefix append \
-		--clients 4 --duration "$DURATION"
-	log "$s: select + fetch flags"
-	lg "$s-flags" --mode select-fetch-flags --port "$port" --user-prefix flags \
-		--clients 1 --duration "$REPEAT_DURATION" --max-ops 50
-	log "$s: fetch envelope"
-	lg "$s-env" --mode fetch-envelope --port "$port" --user-prefix env \
-		--clients 1 --duration "$REPEAT_DURATION" --max-ops 50
-	log "$s: search"
-	lg "$s-search" --mode search-text --port "$port" --user-prefix search \
-		--clients 1 --duration "$REPEAT_DURATION" --max-ops 40
-	log "$s: connect rate"
-	lg "$s-connect" --mode connect-rate --port "$port" --user-prefix mix \
-		--users "$MIX_USERS" --clients 8 --duration "$DURATION" --threads 2 \
-		--src-addrs 16
-	lg "$s-connect-tls" --mode connect-rate --port "$tport" --tls --user-prefix mix \
-		--users "$MIX_USERS" --clients 8 --duration "$DURATION" --threads 2 \
-		--src-addrs 16
-	log "$s: idle memory"
-	restart_server "$s" || return 1
-	idle_memory "$s" "$PID" "$port" "" plain "$IDLE_N"
-	restart_server "$s" || return 1
-	idle_memory "$s" "$PID" "$tport" --tls tls "$IDLE_TLS_N"
+	if want mixed; then
+		for c in $MIXED_LOADS; do
+			log "$s: mixed, $c clients"
+			lg "$s-mixed-$c" --mode mixed --port "$port" --user-prefix mix \
+				--users "$MIX_USERS" --clients "$c" --duration "$DURATION" --threads 2
+		done
+	fi
+	if want append; then
+		log "$s: append"
+		lg "$s-append" --mode append --port "$port" --user-prefix append \
+			--clients 4 --duration "$DURATION"
+	fi
+	if want flags; then
+		log "$s: select + fetch flags"
+		lg "$s-flags" --mode select-fetch-flags --port "$port" --user-prefix flags \
+			--clients 1 --duration "$REPEAT_DURATION" --max-ops 50
+	fi
+	if want env; then
+		log "$s: fetch envelope"
+		lg "$s-env" --mode fetch-envelope --port "$port" --user-prefix env \
+			--clients 1 --duration "$REPEAT_DURATION" --max-ops 50
+	fi
+	if want search; then
+		log "$s: search"
+		lg "$s-search" --mode search-text --port "$port" --user-prefix search \
+			--clients 1 --duration "$REPEAT_DURATION" --max-ops 40
+	fi
+	if want connect; then
+		log "$s: connect rate"
+		lg "$s-connect" --mode connect-rate --port "$port" --user-prefix mix \
+			--users "$MIX_USERS" --clients 8 --duration "$DURATION" --threads 2 \
+			--src-addrs 16
+		lg "$s-connect-tls" --mode connect-rate --port "$tport" --tls --user-prefix mix \
+			--users "$MIX_USERS" --clients 8 --duration "$DURATION" --threads 2 \
+			--src-addrs 16
+	fi
+	if want idle; then
+		log "$s: idle memory"
+		restart_server "$s" || return 1
+		idle_memory "$s" "$PID" "$port" "" plain "$IDLE_N"
+		restart_server "$s" || return 1
+		idle_memory "$s" "$PID" "$tport" --tls tls "$IDLE_TLS_N"
+	fi
 }
 
 # ---- the table ----
@@ -524,6 +556,8 @@ cell() { # SERVER NAME OP FIELD
 	elif [ "$1" = dovecot ] && [ "$ONLY" = quire ]; then
 		echo "not run"
 	elif [ "$1" = quire ] && [ "$ONLY" = dovecot ]; then
+		echo "not run"
+	elif [ ! -e "$WORK/lg-$1-$2.out" ]; then
 		echo "not run"
 	else
 		value_of "$1-$2" "$3" "$4"
