@@ -72,12 +72,16 @@ static int deliver_to(struct store *st, const char *user, const char *mailbox,
 		.data = msg->data, .fd = -1, .size = msg->len,
 	};
 	uint32_t uid;
+	struct message_append_prep prep;
+	message_append_prepare(&append, &prep);
 	r = store_append(st, mbox.id, &append, 1, &uid, NULL, &error);
+	if (r == STORE_OK)
+		message_append_finish(st, &append, &prep);
+	message_append_prep_free(&prep);
 	if (r != STORE_OK) {
 		fprintf(stderr, "quire deliver: cannot store the message: %s\n", error);
 		return CLI_EX_TEMPFAIL;
 	}
-	message_cache_fill_uids(st, mbox.id, &uid, 1);
 	return CLI_EX_OK;
 }
 

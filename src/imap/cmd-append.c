@@ -193,7 +193,7 @@ static bool append_header_refused(const struct session *s,
 }
 
 static bool append_store(struct command *cmd, const char *name,
-			 const struct append_batch *batch)
+			 struct append_batch *batch)
 {
 	struct store *st = session_store(cmd->session);
 	struct store_mailbox mailbox;
@@ -214,14 +214,21 @@ static bool append_store(struct command *cmd, const char *name,
 		return mailbox_name_reply_store_error(cmd, r, error);
 
 	uint32_t *uids = xmalloc(batch->count * sizeof(uint32_t));
+	struct message_append_prep *preps = xcalloc(batch->count, sizeof(*preps));
+	for (size_t i = 0; i < batch->count; i++)
+		message_append_prepare(&batch->msgs[i], &preps[i]);
 	r = store_append(st, mailbox.id, batch->msgs, batch->count, uids,
 			 &uidvalidity, &error);
+	for (size_t i = 0; i < batch->count; i++) {
+		if (r == STORE_OK)
+			message_append_finish(st, &batch->msgs[i], &preps[i]);
+		message_append_prep_free(&preps[i]);
+	}
+	free(preps);
 	if (r != STORE_OK) {
 		free(uids);
 		return mailbox_name_reply_store_error(cmd, r, error);
 	}
-	/* Parse once at delivery, so FETCH never has to. */
-	message_cache_fill_uids(st, mailbox.id, uids, batch->count);
 	/* RFC 4315 3: APPENDUID uidvalidity uid-set; the store commits and
 	 * fsyncs before returning, so OK means durable. */
 	struct buf code = BUF_INIT;

@@ -12,6 +12,7 @@
 #include "mail/cache.h"
 #include "mail/header.h"
 #include "mail/mime.h"
+#include "mail/search-headers.h"
 #include "store/store.h"
 
 /* Messages up to this size are read into the heap: for a small message
@@ -165,35 +166,45 @@ void message_release(struct message *msg)
 	memset(msg, 0, sizeof(*msg));
 }
 
-void message_cache_fill(struct store *st, int64_t blob_id, const char *data,
-			size_t size)
+static void append_prepare_bytes(const char *data, size_t size,
+				 struct message_append_prep *prep)
 {
 	struct mail_tree *tree = mail_mime_parse(data, size);
-	message_cache_store(st, blob_id, tree);
+	mail_tree_serialize(tree, &prep->cache);
 	mail_tree_free(&tree);
+	mail_search_headers_build(data, mail_header_block_size(data, size),
+				  &prep->headers);
 }
 
-void message_cache_fill_uids(struct store *st, int64_t mailbox_id,
-			     const uint32_t *uids, size_t count)
+void message_append_prepare(struct store_append_msg *m,
+			    struct message_append_prep *prep)
 {
-	struct store_uid_range *ranges = xmalloc((count + 1) * sizeof(*ranges));
-	struct store_message_list list;
-	const char *error;
-
-	for (size_t i = 0; i < count; i++)
-		ranges[i].first = ranges[i].last = uids[i];
-	if (store_messages_get(st, mailbox_id, ranges, count, &list, &error) == STORE_OK) {
-		for (size_t i = 0; i < list.count; i++) {
-			struct message msg;
-			if (message_load(st, list.msgs[i].blob_id, list.msgs[i].size,
-					 true, false, &msg, &error) != STORE_OK)
-				log_warn(NULL, "cannot parse new message uid %u: %s",
-					 list.msgs[i].uid, error);
-			else
-				search_text_index_later(st, msg.blob_id, msg.size);
-			message_release(&msg);
-		}
-		store_message_list_free(&list);
+	memset(prep, 0, sizeof(*prep));
+	m->blob_id_r = &prep->blob_id;
+	if (m->data != NULL || m->size == 0) {
+		append_prepare_bytes(m->size > 0 ? m->data : "", m->size, prep);
+	} else {
+		void *map = mmap(NULL, m->size, PROT_READ, MAP_SHARED, m->fd, 0);
+		if (map == MAP_FAILED)
+			return;
+		append_prepare_bytes(map, m->size, prep);
+		munmap(map, m->size);
 	}
-	free(ranges);
+	m->cache = prep->cache.data != NULL ? prep->cache.data : "";
+	m->cache_len = prep->cache.len;
+	m->headers = prep->headers.data;
+	m->headers_len = prep->headers.len;
+}
+
+void message_append_finish(struct store *st, const struct store_append_msg *m,
+			   const struct message_append_prep *prep)
+{
+	if (prep->blob_id != 0)
+		search_text_index_later(st, prep->blob_id, m->size);
+}
+
+void message_append_prep_free(struct message_append_prep *prep)
+{
+	buf_free(&prep->cache);
+	buf_free(&prep->headers);
 }

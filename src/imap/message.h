@@ -12,7 +12,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-struct buf;
+#include "core/buf.h"
+
 struct mail_tree;
 struct store;
 
@@ -46,17 +47,27 @@ int message_load_header(struct store *st, int64_t blob_id, struct buf *out,
 			const char **error_r);
 
 /*
- * Parses a message just stored and caches its tree, so the first FETCH
- * finds it ready ("parse once at delivery"). Failures only cost a later
- * parse, so they are logged, not returned.
+ * Parse once at delivery (DESIGN.md "Store"): before a message is
+ * appended, message_append_prepare parses it and attaches its parse
+ * record and search header summary to m, so store_append writes them in
+ * the message's own transaction and the first FETCH or header SEARCH
+ * finds them ready. A spilled literal (m->fd) is mapped for the parse;
+ * one that cannot be mapped is stored without them (a later read parses
+ * it). After store_append succeeded, message_append_finish queues the
+ * body for the full-text index (so SEARCH BODY/TEXT never catches up);
+ * message_append_prep_free releases what prepare made, whatever the
+ * outcome.
  */
-void message_cache_fill(struct store *st, int64_t blob_id, const char *data,
-			size_t size);
-
-/* The same for messages just appended to a mailbox, by UID (APPEND,
- * deliver): each is parsed from its blob unless its parse is cached, and
- * added to the full-text index so SEARCH BODY/TEXT never catches up. */
-void message_cache_fill_uids(struct store *st, int64_t mailbox_id,
-			     const uint32_t *uids, size_t count);
+struct message_append_prep {
+	struct buf cache;
+	struct buf headers;
+	int64_t blob_id;
+};
+struct store_append_msg;
+void message_append_prepare(struct store_append_msg *m,
+			    struct message_append_prep *prep);
+void message_append_finish(struct store *st, const struct store_append_msg *m,
+			   const struct message_append_prep *prep);
+void message_append_prep_free(struct message_append_prep *prep);
 
 #endif

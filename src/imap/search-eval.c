@@ -3,7 +3,9 @@
  *
  * Each message is read only as far as the keys need (enum search_cost):
  * flags, UIDs and sequence numbers come from the view; size and
- * INTERNALDATE from one store query for the whole mailbox; header keys
+ * INTERNALDATE from one store query for the whole mailbox; the fields of
+ * the search header summary (FROM, TO, CC, BCC, SUBJECT, Message-ID) from
+ * one more query; other header keys, and messages without a summary,
  * read only the header block of the blob; BODY/TEXT read the decoded text
  * from the full-text index. The index's trigram queries first narrow the
  * messages to candidates (for header keys: the header column, plus every
@@ -27,6 +29,7 @@
 #include "mail/decode.h"
 #include "mail/header.h"
 #include "mail/mime.h"
+#include "mail/search-headers.h"
 #include "store/store.h"
 
 /* Trigram queries need three characters; shorter strings scan. */
@@ -34,6 +37,9 @@
 /* Past this many messages missing from the index, header keys read every
  * header rather than carry a long list. */
 #define UNINDEXED_MAX 1000
+/* Summaries one search computes for bodies that lacked one, stored in
+ * one transaction at its end; past this, the next search does more. */
+#define BACKFILL_MAX 2000
 
 struct eval_ctx {
 	struct session *session;
@@ -51,6 +57,18 @@ struct eval_ctx {
 	struct store_message_list records;
 	size_t record_pos;
 
+	/* Search header summaries (valid when has_summaries), UID order;
+	 * the message's own, or NULL. Summaries computed from headers read
+	 * for lack of one queue in backfill. */
+	bool has_summaries;
+	struct store_header_summary_list summaries;
+	size_t summary_pos;
+	const struct store_header_summary *summary;
+	bool summary_done;
+	struct store_header_summary_put *backfill;
+	size_t backfill_count;
+	struct buf backfill_data;
+
 	/* The message being evaluated. */
 	uint32_t seq;
 	uint32_t uid;
@@ -67,7 +85,7 @@ struct eval_ctx {
 	bool text_done;
 	struct buf text_header, text_body;
 
-	struct buf scratch, value;
+	struct buf scratch, value, header_scratch;
 	int error;
 	const char *error_str;
 };
@@ -80,6 +98,7 @@ static void message_reset(struct eval_ctx *ctx)
 	ctx->msg_failed = false;
 	ctx->hdr = NULL;
 	buf_reset(&ctx->header_buf);
+	ctx->summary_done = false;
 	ctx->sent_done = false;
 	ctx->text_done = false;
 	buf_reset(&ctx->text_header);
@@ -191,39 +210,109 @@ static bool header_candidate(const struct eval_ctx *ctx,
 		blob_in(ctx->unindexed, ctx->unindexed_count, ctx->record->blob_id));
 }
 
+/* The message's summary record, NULL when it has none. */
+static const struct store_header_summary *summary_of(struct eval_ctx *ctx)
+{
+	if (!ctx->summary_done) {
+		const struct store_header_summary_list *l = &ctx->summaries;
+		while (ctx->summary_pos < l->count &&
+		       l->items[ctx->summary_pos].uid < ctx->uid)
+			ctx->summary_pos++;
+		ctx->summary = ctx->summary_pos < l->count &&
+			       l->items[ctx->summary_pos].uid == ctx->uid ?
+			       &l->items[ctx->summary_pos] : NULL;
+		ctx->summary_done = true;
+	}
+	return ctx->summary;
+}
+
+/* Answers a key from the summary: 1 match, 0 no match, -1 when the
+ * summary cannot answer (none, or incomplete). */
+static int summary_match(struct eval_ctx *ctx, const struct search_node *node)
+{
+	const struct store_header_summary *h = summary_of(ctx);
+	struct mail_search_headers_iter it;
+	if (h == NULL || !mail_search_headers_iter_init(&it, h->data, h->len))
+		return -1;
+	unsigned field;
+	const char *value;
+	size_t len;
+	while (mail_search_headers_iter_next(&it, &field, &value, &len)) {
+		if (field != node->summary_field)
+			continue;
+		if (node->str_len == 0 ||
+		    search_fold_contains(value, len, node->str, node->str_len,
+					 &ctx->scratch))
+			return 1;
+	}
+	return 0;
+}
+
+/* A message read for lack of a summary gets one, stored at the end. */
+static void backfill_note(struct eval_ctx *ctx)
+{
+	if (!ctx->has_summaries || ctx->backfill_count >= BACKFILL_MAX ||
+	    summary_of(ctx) != NULL)
+		return;
+	if (ctx->backfill == NULL)
+		ctx->backfill = xcalloc(BACKFILL_MAX, sizeof(*ctx->backfill));
+	struct store_header_summary_put *p = &ctx->backfill[ctx->backfill_count++];
+	p->blob_id = ctx->record->blob_id;
+	/* offset until the buffer stops moving (backfill_store) */
+	p->data = (const void *)(uintptr_t)ctx->backfill_data.len;
+	size_t before = ctx->backfill_data.len;
+	mail_search_headers_build(ctx->hdr, ctx->header_len, &ctx->backfill_data);
+	p->len = ctx->backfill_data.len - before;
+	/* Answered from the file from now on, once is enough. */
+	ctx->summary_done = true;
+	ctx->summary = NULL;
+}
+
+static void backfill_store(struct eval_ctx *ctx)
+{
+	const char *error;
+	for (size_t i = 0; i < ctx->backfill_count; i++)
+		ctx->backfill[i].data = ctx->backfill_data.data +
+					(uintptr_t)ctx->backfill[i].data;
+	if (ctx->backfill_count > 0 &&
+	    store_header_summaries_put(ctx->st, ctx->backfill,
+				       ctx->backfill_count, &error) != STORE_OK)
+		log_warn(session_id(ctx->session),
+			 "cannot store header summaries: %s", error);
+	free(ctx->backfill);
+	buf_free(&ctx->backfill_data);
+}
+
 /* RFC 3501 6.4.4 HEADER: "contains the specified string in the text of
  * the header (what comes after the colon)"; an empty string matches every
- * message that has the field. Values are unfolded and RFC 2047 decoded. */
+ * message that has the field. Values are unfolded and RFC 2047 decoded
+ * (mail_search_header_value, which the summary holds already). */
 static bool match_header(struct eval_ctx *ctx, const struct search_node *node)
 {
 	struct mail_header_iter it;
 	struct mail_header_field f;
+	if (node->summary_field != 0) {
+		int r = summary_match(ctx, node);
+		if (r >= 0)
+			return r == 1;
+	}
 	if (node->has_candidates && !header_candidate(ctx, node))
 		return false;
 	if (!header_need(ctx))
 		return false;
+	if (node->summary_field != 0)
+		backfill_note(ctx);
 	mail_header_iter_init(&it, ctx->hdr, ctx->header_len);
 	while (mail_header_iter_next(&it, &f)) {
 		if (!f.has_colon || !mail_header_name_is(&f, node->name))
 			continue;
 		if (node->str_len == 0)
 			return true;
-		struct buf unfolded = BUF_INIT;
-		mail_header_unfold(f.value, f.value_len, &unfolded);
-		buf_reset(&ctx->value);
-		mail_rfc2047_decode(unfolded.data == NULL ? "" : unfolded.data,
-				    unfolded.len, &ctx->value);
-		buf_free(&unfolded);
-		/* Raw 8-bit header bytes may be any charset: make them UTF-8
-		 * the way the text index does, so both agree. */
-		struct buf clean = BUF_INIT;
-		mail_charset_to_utf8("utf-8", ctx->value.data == NULL ? "" : ctx->value.data,
-				     ctx->value.len, &clean);
-		bool found = search_fold_contains(clean.data == NULL ? "" : clean.data,
-						  clean.len, node->str, node->str_len,
-						  &ctx->scratch);
-		buf_free(&clean);
-		if (found)
+		mail_search_header_value(f.value, f.value_len, &ctx->value,
+					 &ctx->header_scratch);
+		if (search_fold_contains(ctx->value.data == NULL ? "" : ctx->value.data,
+					 ctx->value.len, node->str, node->str_len,
+					 &ctx->scratch))
 			return true;
 	}
 	return false;
@@ -430,9 +519,26 @@ static bool fts_usable(const struct search_node *node)
 	       memchr(node->str, '\0', node->str_len) == NULL;
 }
 
+/* Marks the header keys the summary answers; true when one is found. */
+static bool mark_summary_keys(struct search_node *node)
+{
+	bool found = false;
+	if (node->op == SEARCH_OP_HEADER) {
+		node->summary_field = mail_search_headers_field(node->name);
+		found = node->summary_field != 0;
+	}
+	for (size_t i = 0; i < node->child_count; i++)
+		found |= mark_summary_keys(&node->children[i]);
+	return found;
+}
+
+/* Whether a header key needs the index: the summary answers its own
+ * fields for nearly every message, a trigram query costs more than
+ * reading the few it lacks. */
 static bool has_header_key(const struct search_node *node)
 {
-	if (node->op == SEARCH_OP_HEADER && fts_usable(node))
+	if (node->op == SEARCH_OP_HEADER && node->summary_field == 0 &&
+	    fts_usable(node))
 		return true;
 	for (size_t i = 0; i < node->child_count; i++) {
 		if (has_header_key(&node->children[i]))
@@ -450,7 +556,8 @@ static void find_candidates(struct eval_ctx *ctx, struct search_node *node)
 		find_candidates(ctx, &node->children[i]);
 	bool text = (node->op == SEARCH_OP_BODY || node->op == SEARCH_OP_TEXT) &&
 		    ctx->fts_ready;
-	bool header = node->op == SEARCH_OP_HEADER && ctx->header_fts;
+	bool header = node->op == SEARCH_OP_HEADER && ctx->header_fts &&
+		      node->summary_field == 0;
 	if ((!text && !header) || !fts_usable(node))
 		return;
 	const char *error;
@@ -507,6 +614,20 @@ static int prepare(struct eval_ctx *ctx, struct search_program *prog,
 	 * write transaction): the messages it lacks are read whatever the
 	 * index says. They are listed before the index is asked, so a message
 	 * indexed in between is in one answer or the other. */
+	if (prog->root.cost >= SEARCH_COST_HEADER && mark_summary_keys(&prog->root)) {
+		struct store_uid_range range = {
+			mailbox_view_uid(view, 1), view_msgs_last_uid(&view->msgs)
+		};
+		const char *error;
+		ctx->has_summaries =
+			store_header_summaries_get(ctx->st, view->mailbox_id,
+						   &range, &ctx->summaries,
+						   &error) == STORE_OK;
+		if (!ctx->has_summaries)
+			log_warn(session_id(ctx->session),
+				 "header summaries unavailable, reading headers: %s",
+				 error);
+	}
 	if (prog->root.cost >= SEARCH_COST_HEADER && has_header_key(&prog->root)) {
 		const char *error;
 		uint64_t *sizes = NULL;
@@ -571,8 +692,11 @@ int search_program_run(struct session *s, struct search_program *prog,
 		message_reset(&ctx);
 	}
 	store_message_list_free(&ctx.records);
+	backfill_store(&ctx);
+	store_header_summary_list_free(&ctx.summaries);
 	buf_free(&ctx.scratch);
 	buf_free(&ctx.value);
+	buf_free(&ctx.header_scratch);
 	buf_free(&ctx.text_header);
 	buf_free(&ctx.text_body);
 	buf_free(&ctx.header_buf);

@@ -84,6 +84,11 @@ struct search_node {
 	struct seqset set;		/* SEQSET, UIDSET */
 	enum search_cost cost;		/* the most this subtree needs */
 
+	/* HEADER: the field's index in the search header summary
+	   (mail_search_headers_field), 0 when it has none; set by the
+	   evaluator. */
+	unsigned summary_field;
+
 	/* Filled by the evaluator for BODY/TEXT when the full-text index
 	   could answer: the only UIDs that can match (ascending). */
 	bool has_candidates;

@@ -76,21 +76,6 @@ static int choose_mailbox(struct store *st, const struct lmtp_rcpt *rcpt,
 	return store_mailbox_lookup(st, rcpt->user_id, "INBOX", mbox, error_r);
 }
 
-/* Parse once at delivery (DESIGN.md "Store"): find the blob just written
- * and cache its MIME tree. */
-static void cache_parse(struct store *st, int64_t mailbox_id, uint32_t uid,
-			const struct buf *msg)
-{
-	struct store_uid_range range = { uid, uid };
-	struct store_message_list list;
-	const char *error;
-	if (store_messages_get(st, mailbox_id, &range, 1, &list, &error) ==
-	    STORE_OK && list.count == 1)
-		message_cache_fill(st, list.msgs[0].blob_id, msg->data,
-				   msg->len);
-	store_message_list_free(&list);
-}
-
 int lmtp_delivery_store(struct store *st, const struct lmtp_rcpt *rcpt,
 			const char *sender, const struct buf *body,
 			const char **mailbox_r, uint32_t *uid_r,
@@ -109,9 +94,12 @@ int lmtp_delivery_store(struct store *st, const struct lmtp_rcpt *rcpt,
 	struct store_append_msg append = {
 		.data = msg.data, .fd = -1, .size = msg.len,
 	};
+	struct message_append_prep prep;
+	message_append_prepare(&append, &prep);
 	r = store_append(st, mbox.id, &append, 1, uid_r, NULL, error_r);
 	if (r == STORE_OK)
-		cache_parse(st, mbox.id, *uid_r, &msg);
+		message_append_finish(st, &append, &prep);
+	message_append_prep_free(&prep);
 	buf_free(&msg);
 	return r;
 }

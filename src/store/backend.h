@@ -79,6 +79,12 @@ struct store_backend {
 		struct buf *out, const char **error_r);
 	int (*blob_cache_put)(struct store *store, int64_t blob_id,
 		const void *data, size_t len, const char **error_r);
+	int (*header_summaries_get)(struct store *store, int64_t mailbox_id,
+		const struct store_uid_range *range,
+		struct store_header_summary_list *list_r, const char **error_r);
+	int (*header_summaries_put)(struct store *store,
+		const struct store_header_summary_put *items, size_t count,
+		const char **error_r);
 	int (*flags_update)(struct store *store, int64_t mailbox_id,
 		const struct store_uid_range *ranges, size_t range_count,
 		enum store_flags_op op, uint32_t flags,
@@ -207,5 +213,13 @@ bool store_hook_is_set(void);
 const char *store_config_blob_dir(void);
 /* The configured PostgreSQL connection string ("" = libpq defaults). */
 const char *store_config_pg_conninfo(void);
+
+/* For backends building a store_header_summary_list: push appends one
+ * summary (copied), finish points the items at their bytes once the
+ * copies stop moving. */
+void store_header_summary_list_push(struct store_header_summary_list *list,
+				    size_t *cap, uint32_t uid,
+				    const void *data, size_t len);
+void store_header_summary_list_finish(struct store_header_summary_list *list);
 
 #endif

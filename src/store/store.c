@@ -300,6 +300,56 @@ int store_blob_cache_put(struct store *store, int64_t blob_id, const void *data,
 	return ops_of(store)->blob_cache_put(store, blob_id, data, len, error_r);
 }
 
+int store_header_summaries_get(struct store *store, int64_t mailbox_id,
+		const struct store_uid_range *range,
+		struct store_header_summary_list *list_r, const char **error_r)
+{
+	memset(list_r, 0, sizeof(*list_r));
+	return ops_of(store)->header_summaries_get(store, mailbox_id, range,
+						   list_r, error_r);
+}
+
+void store_header_summary_list_free(struct store_header_summary_list *list)
+{
+	free(list->items);
+	buf_free(&list->data_);
+	memset(list, 0, sizeof(*list));
+}
+
+/* While building, data holds the offset into data_, which moves as it
+ * grows. */
+void store_header_summary_list_push(struct store_header_summary_list *list,
+				    size_t *cap, uint32_t uid,
+				    const void *data, size_t len)
+{
+	if (list->count == *cap) {
+		*cap = *cap ? *cap * 2 : 64;
+		list->items = xrealloc(list->items, *cap * sizeof(*list->items));
+	}
+	struct store_header_summary *h = &list->items[list->count++];
+	h->uid = uid;
+	h->data = (const void *)(uintptr_t)list->data_.len;
+	h->len = len;
+	if (len > 0)
+		buf_append(&list->data_, data, len);
+}
+
+void store_header_summary_list_finish(struct store_header_summary_list *list)
+{
+	const char *base = list->data_.data != NULL ? list->data_.data : "";
+	for (size_t i = 0; i < list->count; i++)
+		list->items[i].data = base + (uintptr_t)list->items[i].data;
+}
+
+int store_header_summaries_put(struct store *store,
+		const struct store_header_summary_put *items, size_t count,
+		const char **error_r)
+{
+	if (count == 0)
+		return STORE_OK;
+	return ops_of(store)->header_summaries_put(store, items, count, error_r);
+}
+
 int store_flags_update(struct store *store, int64_t mailbox_id,
 		const struct store_uid_range *ranges, size_t range_count,
 		enum store_flags_op op, uint32_t flags,

@@ -396,6 +396,15 @@ struct store_append_msg {
 	size_t keyword_count;
 	time_t internaldate;     /* 0 = now */
 	int tz_offset_min;       /* e.g. +120 for +0200, kept for FETCH */
+	/* Derived data stored in the same transaction when the body is new
+	 * (NULL: none): the parse record (store_blob_cache_put) and the
+	 * search header summary (store_header_summaries_get). Parsing before
+	 * the append saves a second write transaction per message. */
+	const void *cache;
+	size_t cache_len;
+	const void *headers;
+	size_t headers_len;
+	int64_t *blob_id_r;      /* where the body's blob id goes, or NULL */
 };
 
 /*
@@ -522,6 +531,39 @@ int store_blob_cache_get(struct store *store, int64_t blob_id,
 			 struct buf *out, const char **error_r);
 int store_blob_cache_put(struct store *store, int64_t blob_id,
 			 const void *data, size_t len, const char **error_r);
+
+/*
+ * Search header summaries (mail/search-headers.h), opaque bytes keyed by
+ * blob like the parse cache. get lists, in UID order, the messages of one
+ * mailbox within range that have a summary (the actor needs r); a message
+ * missing from the list has none yet. put stores summaries computed later
+ * for bodies that lacked one (derived data: no fsync of its own); a blob
+ * gone meanwhile is skipped.
+ */
+struct store_header_summary {
+	uint32_t uid;
+	const void *data;
+	size_t len;
+};
+struct store_header_summary_list {
+	struct store_header_summary *items;
+	size_t count;
+	struct buf data_;           /* private */
+};
+int store_header_summaries_get(struct store *store, int64_t mailbox_id,
+			       const struct store_uid_range *range,
+			       struct store_header_summary_list *list_r,
+			       const char **error_r);
+void store_header_summary_list_free(struct store_header_summary_list *list);
+
+struct store_header_summary_put {
+	int64_t blob_id;
+	const void *data;
+	size_t len;
+};
+int store_header_summaries_put(struct store *store,
+			       const struct store_header_summary_put *items,
+			       size_t count, const char **error_r);
 
 /* ------------------------------------------------------------------------
  * Changing messages

@@ -169,6 +169,10 @@ int pg_thread_assign(struct store *s, int64_t user_id, int64_t blob_id,
 int pg_blob_attach(struct store *s, struct store_blobfile_src *src,
 		   int64_t *blob_id_r);
 int pg_blob_release(struct store *s, int64_t blob_id);
+/* headers.c: inside the append transaction, stores the parse record and
+ * search header summary m carries for blob_id (an existing entry stays). */
+int pg_blob_derived_put(struct store *s, int64_t blob_id,
+			const struct store_append_msg *m);
 void pg_blob_unlink_dead(struct store *s);
 /* Remembers a blob row read with other data (sha256 as hex text); bad
  * text is ignored. */
@@ -250,6 +254,13 @@ int store_pg_blob_cache_get(struct store *store, int64_t blob_id,
 		struct buf *out, const char **error_r);
 int store_pg_blob_cache_put(struct store *store, int64_t blob_id,
 		const void *data, size_t len, const char **error_r);
+int store_pg_header_summaries_get(struct store *store, int64_t mailbox_id,
+				  const struct store_uid_range *range,
+				  struct store_header_summary_list *list_r,
+				  const char **error_r);
+int store_pg_header_summaries_put(struct store *store,
+				  const struct store_header_summary_put *items,
+				  size_t count, const char **error_r);
 int store_pg_flags_update(struct store *store, int64_t mailbox_id,
 		const struct store_uid_range *ranges, size_t range_count,
 		enum store_flags_op op, uint32_t flags,

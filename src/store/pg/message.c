@@ -177,6 +177,10 @@ int pg_append_tx(struct store *s, int64_t mailbox_id,
 		if (ret == STORE_OK)
 			ret = pg_blob_attach(s, &src[i], &blob_id);
 		if (ret == STORE_OK)
+			ret = pg_blob_derived_put(s, blob_id, &msgs[i]);
+		if (ret == STORE_OK && msgs[i].blob_id_r != NULL)
+			*msgs[i].blob_id_r = blob_id;
+		if (ret == STORE_OK)
 			ret = pg_thread_assign(s, mb.user_id, blob_id, &keys[i],
 					       &thread_id);
 		buf_reset(&kw);

@@ -140,6 +140,12 @@ static const char *const migrations[] = {
 	"  subject bytea NOT NULL,"
 	"  thread_id bigint NOT NULL,"
 	"  PRIMARY KEY (user_id, message_id));",
+	/* 3: search header summaries (mail/search-headers.h; headers.c), as
+	 * SQLite's migration 5: derived data like blob_cache, written with
+	 * the body at APPEND and filled in by searches for older bodies. */
+	"CREATE TABLE blob_headers ("
+	"  blob_id bigint PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,"
+	"  data bytea NOT NULL);",
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))

@@ -421,7 +421,7 @@ static int open_db(struct store *s, char **error_r)
 		"PRAGMA synchronous=FULL;"
 		"PRAGMA foreign_keys=ON;"
 		"PRAGMA temp_store=MEMORY;"
-		"PRAGMA mmap_size=268435456;";
+		"PRAGMA mmap_size=0;";
 	char *msg = NULL;
 	int rc = sqlite3_exec(s->db, pragmas, NULL, NULL, &msg);
 	if (rc == SQLITE_OK)

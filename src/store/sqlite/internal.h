@@ -127,6 +127,13 @@ int store_sqlite_blob_cache_get(struct store *store, int64_t blob_id,
 		struct buf *out, const char **error_r);
 int store_sqlite_blob_cache_put(struct store *store, int64_t blob_id,
 		const void *data, size_t len, const char **error_r);
+int store_sqlite_header_summaries_get(struct store *store, int64_t mailbox_id,
+				      const struct store_uid_range *range,
+				      struct store_header_summary_list *list_r,
+				      const char **error_r);
+int store_sqlite_header_summaries_put(struct store *store,
+				      const struct store_header_summary_put *items,
+				      size_t count, const char **error_r);
 int store_sqlite_flags_update(struct store *store, int64_t mailbox_id,
 		const struct store_uid_range *ranges, size_t range_count,
 		enum store_flags_op op, uint32_t flags,
@@ -278,6 +285,11 @@ int store_blob_attach(struct store *s, struct store_blob_src *src,
 int store_blob_release(struct store *s, int64_t blob_id);
 /* After commit: removes the queued files whose rows are still gone. */
 void store_blob_unlink_dead(struct store *s);
+/* Inside the write transaction (headers.c): stores the parse record and
+ * search header summary m carries for blob_id, keeping any already
+ * there (a body never changes). */
+int store_blob_derived_put(struct store *s, int64_t blob_id,
+			   const struct store_append_msg *m);
 
 /* ---- thread.c: THREADID (RFC 8474 5.2), the rule of mail/thread-keys.h ---- */
 /* Reads the keys of a message to be stored from its bytes (outside any

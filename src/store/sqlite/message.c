@@ -172,6 +172,10 @@ static int append_tx(struct store *s, int64_t mailbox_id,
 		int64_t blob_id, thread_id = 0;
 		ret = store_blob_attach(s, &srcs[i], &blob_id);
 		if (ret == STORE_OK)
+			ret = store_blob_derived_put(s, blob_id, &msgs[i]);
+		if (ret == STORE_OK && msgs[i].blob_id_r != NULL)
+			*msgs[i].blob_id_r = blob_id;
+		if (ret == STORE_OK)
 			ret = store_thread_assign(s, mb.user_id, blob_id,
 						  &keys[i], &thread_id);
 		if (ret == STORE_OK)

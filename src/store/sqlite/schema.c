@@ -161,6 +161,13 @@ static const char *const migrations[] = {
 	"  thread_id INTEGER NOT NULL,"
 	"  PRIMARY KEY (user_id, message_id)"
 	") WITHOUT ROWID;",
+	/* 5: search header summaries (mail/search-headers.h; headers.c):
+	 * derived data like blob_cache, written with the body at APPEND and
+	 * filled in by searches for older bodies. */
+	"CREATE TABLE blob_headers ("
+	"  blob_id INTEGER PRIMARY KEY REFERENCES blobs(id) ON DELETE CASCADE,"
+	"  data BLOB NOT NULL"
+	");",
 };
 
 #define MIGRATION_COUNT (sizeof(migrations) / sizeof(migrations[0]))
