@@ -262,7 +262,8 @@ static void fetch_write_item(struct command *cmd, struct fetch_ctx *ctx,
 		mailbox_view_write_flags(view, seq, &line);
 		break;
 	case FETCH_UID:
-		buf_printf(&line, "UID %u", mailbox_view_uid(view, seq));
+		buf_append_str(&line, "UID ");
+		buf_append_u64(&line, mailbox_view_uid(view, seq));
 		break;
 	case FETCH_INTERNALDATE:
 		buf_append_str(&line, "INTERNALDATE \"");
@@ -271,7 +272,8 @@ static void fetch_write_item(struct command *cmd, struct fetch_ctx *ctx,
 		buf_append_char(&line, '"');
 		break;
 	case FETCH_RFC822_SIZE:
-		buf_printf(&line, "RFC822.SIZE %llu", (unsigned long long)ctx->record->size);
+		buf_append_str(&line, "RFC822.SIZE ");
+		buf_append_u64(&line, ctx->record->size);
 		break;
 	case FETCH_ENVELOPE:
 		buf_append_str(&line, "ENVELOPE ");
@@ -287,7 +289,8 @@ static void fetch_write_item(struct command *cmd, struct fetch_ctx *ctx,
 			   ctx->msg.tree->bodystructure.len);
 		break;
 	case FETCH_SECTION:
-		buf_printf(&line, "%s ", item->label);
+		buf_append_str(&line, item->label);
+		buf_append_char(&line, ' ');
 		session_write(cmd->session, line.data, line.len);
 		buf_reset(&line);
 		fetch_write_section(cmd, ctx, item);
@@ -385,7 +388,10 @@ static bool fetch_begin_message(struct command *cmd, struct fetch_ctx *ctx)
 		return false;
 	}
 	struct buf head = BUF_INIT;
-	buf_printf(&head, "* %u FETCH (", seq);
+	/* Formatted by hand: printf was 4% of the CPU of a FETCH-heavy load. */
+	buf_append_str(&head, "* ");
+	buf_append_u64(&head, seq);
+	buf_append_str(&head, " FETCH (");
 	session_write(cmd->session, head.data, head.len);
 	buf_free(&head);
 	ctx->in_message = true;
@@ -410,8 +416,10 @@ static void fetch_end_message(struct command *cmd, struct fetch_ctx *ctx)
 			mailbox_view_write_flags(s->view, seq, &line);
 		}
 		uint32_t uid = mailbox_view_uid(s->view, seq);
-		if (s->enabled_condstore && !has[FETCH_UID])
-			buf_printf(&line, " UID %u", uid);
+		if (s->enabled_condstore && !has[FETCH_UID]) {
+			buf_append_str(&line, " UID ");
+			buf_append_u64(&line, uid);
+		}
 		if (s->enabled_condstore && !has[FETCH_MODSEQ]) {
 			/* The record was read after \Seen was set. */
 			buf_printf(&line, " MODSEQ (%llu)",

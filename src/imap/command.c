@@ -101,10 +101,20 @@ static bool command_reply(struct command *cmd, const char *status,
 	assert(!cmd->finished);
 	if (strcmp(status, "BAD") != 0)
 		session_sync_updates(s, cmd);
-	buf_printf(&line, "%s %s ", cmd->tag, status);
-	if (code != NULL)
-		buf_printf(&line, "[%s] ", code);
-	buf_vprintf(&line, fmt, ap);
+	buf_append_str(&line, cmd->tag);
+	buf_append_char(&line, ' ');
+	buf_append_str(&line, status);
+	buf_append_char(&line, ' ');
+	if (code != NULL) {
+		buf_append_char(&line, '[');
+		buf_append_str(&line, code);
+		buf_append_str(&line, "] ");
+	}
+	/* Most replies are fixed text: no printf for them. */
+	if (strchr(fmt, '%') == NULL)
+		buf_append_str(&line, fmt);
+	else
+		buf_vprintf(&line, fmt, ap);
 	buf_append(&line, "\r\n", 2);
 	session_write(s, line.data, line.len);
 	buf_free(&line);

@@ -485,10 +485,13 @@ void mailbox_view_write_flag_update(const struct session *s, uint32_t seq,
 {
 	const char *sep = "";
 
-	buf_printf(out, "* %u FETCH (", seq);
+	buf_append_str(out, "* ");
+	buf_append_u64(out, seq);
+	buf_append_str(out, " FETCH (");
 	/* RFC 5465 5.1: under NOTIFY a flag change carries the UID too. */
 	if (s->enabled_condstore || s->enabled_rev2 || notify_session_active(s)) {
-		buf_printf(out, "UID %u", mailbox_view_uid(s->view, seq));
+		buf_append_str(out, "UID ");
+		buf_append_u64(out, mailbox_view_uid(s->view, seq));
 		sep = " ";
 	}
 	if (with_flags) {
