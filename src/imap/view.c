@@ -309,8 +309,18 @@ int mailbox_view_open(struct session *s, const char *name, bool readonly,
 	first_recent = mailbox.first_recent_uid;
 	if (!readonly) {
 		r = store_mailbox_claim_recent(st, mailbox.id, &first_recent, error_r);
-		if (r != STORE_OK)
+		/* A claim is a write: on a full disk it fails while reading
+		 * still works. The mail is worth more than \Recent, which
+		 * another session may claim later (RFC 3501 2.3.2 lets a
+		 * server be imprecise about it); a lost database fails the
+		 * reads below all the same. */
+		if (r == STORE_EUNAVAILABLE) {
+			log_warn(session_id(s), "SELECT %s without \\Recent: %s",
+				 name, *error_r ? *error_r : "");
+			first_recent = UINT32_MAX;
+		} else if (r != STORE_OK) {
 			return r;
+		}
 	}
 
 	struct mailbox_view *view = xcalloc(1, sizeof(*view));
