@@ -138,6 +138,13 @@ void session_sync_updates(struct session *s, struct command *cmd)
 	notify_session_before_reply(s, cmd);
 }
 
+void session_sync_first(struct session *s)
+{
+	if (s->state == SESSION_SELECTED && s->view != NULL &&
+	    mailbox_view_may_be_stale(s->view))
+		mailbox_view_sync(s, true);
+}
+
 static uint64_t monotonic_usec(void)
 {
 	struct timespec ts;
@@ -205,8 +212,11 @@ static void session_dispatch(struct session *s, struct imap_command *parsed)
 	else if ((cmd->def->states & s->state) == 0)
 		done = command_bad(cmd, NULL, s->state == SESSION_NOT_AUTHENTICATED ?
 				   "Log in first" : "Command not valid in this state");
-	else
+	else {
+		if (cmd->def->flags & COMMAND_FLAG_SYNC_FIRST)
+			session_sync_first(s);
 		done = cmd->def->handler(cmd);
+	}
 	if (done)
 		session_command_end(s);
 	else
