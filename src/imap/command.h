@@ -58,6 +58,9 @@ struct command {
 	void *ctx;
 	void (*ctx_free)(void *ctx);
 	bool finished;
+	/* session_sync_first ran for it: the tagged reply syncs again only
+	 * when a change was heard of since (mailbox_view_heard_change). */
+	bool synced_first;
 	/* Monotonic start time, for the per-command latency metric. */
 	uint64_t start_usec;
 };

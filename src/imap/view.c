@@ -569,10 +569,15 @@ void mailbox_view_sync(struct session *s, bool allow_expunge)
 	store_changes_free(&changes);
 }
 
+bool mailbox_view_heard_change(const struct mailbox_view *view)
+{
+	return view->expunged_count > 0 ||
+	       imap_notify_mark(view->mailbox_id) != view->change_mark;
+}
+
 bool mailbox_view_may_be_stale(const struct mailbox_view *view)
 {
-	return view->expunged_count > 0 || !imap_notify_marks_exact() ||
-	       imap_notify_mark(view->mailbox_id) != view->change_mark;
+	return !imap_notify_marks_exact() || mailbox_view_heard_change(view);
 }
 
 /* ---- sequence sets ---- */

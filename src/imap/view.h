@@ -161,9 +161,14 @@ void mailbox_view_free(struct mailbox_view **view);
 void mailbox_view_sync(struct session *s, bool allow_expunge);
 
 /*
- * True when a mailbox_view_sync may have something to say: EXPUNGEs held
- * back, or a change heard of since the last sync (imap_notify_mark), or
- * marks that cannot tell (imap_notify_marks_exact false). No store query.
+ * True when EXPUNGEs are held back, or a change to the mailbox was heard
+ * of (imap_notify_mark) since the view's last sync. No store query.
+ */
+bool mailbox_view_heard_change(const struct mailbox_view *view);
+
+/*
+ * True when a mailbox_view_sync may have something to say: a change heard
+ * of (above), or marks that cannot tell (imap_notify_marks_exact false).
  */
 bool mailbox_view_may_be_stale(const struct mailbox_view *view);
 
