@@ -28,6 +28,10 @@ enum command_flags {
 	/* Allowed to run while a previous one is still running: none yet; the
 	 * flag documents intent for pipelining later. */
 	COMMAND_FLAG_PIPELINE = 1 << 1,
+	/* Names messages only by UID, so EXPUNGE may go out while it runs
+	 * (RFC 3501 7.4.1): the session syncs the view before the handler
+	 * (session_sync_first), and `*` is the mailbox's real last UID. */
+	COMMAND_FLAG_SYNC_FIRST = 1 << 2,
 };
 
 struct command_def {
@@ -54,6 +58,9 @@ struct command {
 	void *ctx;
 	void (*ctx_free)(void *ctx);
 	bool finished;
+	/* session_sync_first ran for it: the tagged reply syncs again only
+	 * when a change was heard of since (mailbox_view_heard_change). */
+	bool synced_first;
 	/* Monotonic start time, for the per-command latency metric. */
 	uint64_t start_usec;
 };

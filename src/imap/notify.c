@@ -1,10 +1,13 @@
 #include "imap/notify.h"
 
+#include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "core/buf.h"
 #include "core/log.h"
+#include "imap/imap-server.h"
 #include "imap/notify-session.h"
 #include "imap/session.h"
 #include "net/server.h"
@@ -25,6 +28,32 @@ static __thread size_t listener_count, listener_cap;
 
 static struct server *bus_server;
 static int bus_socket_fd = -1;
+
+/*
+ * Change marks (imap_notify_mark): process-wide counters, bumped for a
+ * mailbox on the thread that hears of the change (for this process's own
+ * commits, the committing thread, before its command replies). Mailbox ids
+ * share MARK_BUCKETS counters: a collision only costs a needless sync.
+ * mark_any counts STORE_CHANGE_ANY and notifications possibly lost.
+ */
+#define MARK_BUCKETS 1024
+static uint64_t mark_buckets[MARK_BUCKETS];
+static uint64_t mark_any;
+/* Whether every commit is counted by the time anyone can know of it. */
+static bool marks_exact;
+/* notify.sock datagrams read since the queue was last found empty, and
+ * the queue's length (a sender's datagram is dropped when it is full). */
+static uint64_t socket_reads;
+static uint64_t socket_qlen = 10;
+
+static void mark_bump(int64_t mailbox_id)
+{
+	if (mailbox_id == STORE_CHANGE_ANY)
+		__atomic_add_fetch(&mark_any, 1, __ATOMIC_SEQ_CST);
+	else if (mailbox_id > 0)
+		__atomic_add_fetch(&mark_buckets[(uint64_t)mailbox_id % MARK_BUCKETS],
+				   1, __ATOMIC_SEQ_CST);
+}
 
 static void notify_worker_deliver(struct worker *worker, void *arg)
 {
@@ -51,6 +80,7 @@ static void notify_worker_deliver(struct worker *worker, void *arg)
 static void notify_broadcast(int64_t mailbox_id)
 {
 	struct server *server = bus_server;
+	mark_bump(mailbox_id);
 	if (server == NULL)
 		return;
 	for (unsigned i = 0; i < server_worker_count(server); i++)
@@ -64,13 +94,43 @@ static void notify_store_hook(int64_t mailbox_id, void *context)
 	notify_broadcast(mailbox_id);
 }
 
-static void notify_socket_readable(struct worker *worker, int fd, void *arg)
+/* Reads the queued datagrams (from the watcher, or from any worker
+ * taking a mark). A queue that was full since it was last empty may have
+ * refused datagrams: then every mark moves. */
+static void notify_socket_drain(int fd)
 {
 	int64_t mailbox_id;
+	while (store_notify_socket_read(fd, &mailbox_id) == 1) {
+		__atomic_add_fetch(&socket_reads, 1, __ATOMIC_SEQ_CST);
+		notify_broadcast(mailbox_id);
+	}
+	if (__atomic_exchange_n(&socket_reads, 0, __ATOMIC_SEQ_CST) >= socket_qlen)
+		mark_bump(STORE_CHANGE_ANY);
+}
+
+static void notify_socket_readable(struct worker *worker, int fd, void *arg)
+{
 	(void)worker;
 	(void)arg;
-	while (store_notify_socket_read(fd, &mailbox_id) == 1)
-		notify_broadcast(mailbox_id);
+	notify_socket_drain(fd);
+}
+
+/* The kernel's datagram queue length for AF_UNIX; 10 if unreadable. */
+static uint64_t unix_dgram_qlen(void)
+{
+	FILE *f = fopen("/proc/sys/net/unix/max_dgram_qlen", "re");
+	char line[32];
+	uint64_t qlen = 10;
+	if (f == NULL)
+		return qlen;
+	if (fgets(line, sizeof(line), f) != NULL) {
+		char *end;
+		unsigned long long v = strtoull(line, &end, 10);
+		if (end != line && v > 0)
+			qlen = v;
+	}
+	fclose(f);
+	return qlen;
 }
 
 int imap_notify_start(struct server *server, const char *data_dir, char **error_r)
@@ -79,6 +139,11 @@ int imap_notify_start(struct server *server, const char *data_dir, char **error_
 	store_set_change_hook(notify_store_hook, NULL);
 	if (store_notify_socket_open(data_dir, &bus_socket_fd, error_r) != STORE_OK)
 		return -1;
+	socket_qlen = unix_dgram_qlen();
+	/* Other PostgreSQL front ends are heard through LISTEN, which may
+	 * deliver after their client already got its reply. */
+	const struct config *cfg = imap_server_config();
+	marks_exact = cfg == NULL || strcmp(cfg->store, "postgresql") != 0;
 	return server_watch_fd(server, bus_socket_fd, notify_socket_readable,
 			       NULL, error_r);
 }
@@ -87,6 +152,7 @@ void imap_notify_stop(void)
 {
 	store_set_change_hook(NULL, NULL);
 	bus_server = NULL;
+	marks_exact = false;
 	if (bus_socket_fd >= 0) {
 		close(bus_socket_fd);
 		bus_socket_fd = -1;
@@ -148,4 +214,20 @@ void imap_notify_unlisten(struct session *s)
 		listeners = NULL;
 		listener_cap = 0;
 	}
+}
+
+uint64_t imap_notify_mark(int64_t mailbox_id)
+{
+	/* A datagram sent before this call (`quire deliver` sends it before
+	 * it reports success) is counted before the mark is read. */
+	if (bus_socket_fd >= 0)
+		notify_socket_drain(bus_socket_fd);
+	uint64_t bucket = mailbox_id > 0 ? (uint64_t)mailbox_id % MARK_BUCKETS : 0;
+	return __atomic_load_n(&mark_buckets[bucket], __ATOMIC_SEQ_CST) +
+	       __atomic_load_n(&mark_any, __ATOMIC_SEQ_CST);
+}
+
+bool imap_notify_marks_exact(void)
+{
+	return marks_exact;
 }

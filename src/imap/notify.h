@@ -11,6 +11,7 @@
  * so no session is touched by another thread. A lost or extra notification
  * is harmless: the view syncs by modseq.
  */
+#include <stdbool.h>
 #include <stdint.h>
 
 struct server;
@@ -29,6 +30,24 @@ void imap_notify_unwatch(struct session *s);
 
 /* Called on the session's thread when its mailbox changed (view.c). */
 void session_mailbox_changed(struct session *s);
+
+/*
+ * A mark of the changes heard for mailbox_id: once a change to it has
+ * committed, later calls return another value (now and then also after a
+ * change to another mailbox; that only costs a needless sync). Any thread.
+ * Take the mark before reading the store: a mark equal to one taken then
+ * means nothing the read missed has been heard of since.
+ */
+uint64_t imap_notify_mark(int64_t mailbox_id);
+
+/*
+ * True when marks count every commit before anyone can learn of it: this
+ * process's commits on the committing thread before it returns, other
+ * processes' through notify.sock (drained by imap_notify_mark). False
+ * before imap_notify_start, and with PostgreSQL, whose LISTEN delivers
+ * other front ends' commits late: marks then cannot tell a view is current.
+ */
+bool imap_notify_marks_exact(void);
 
 /*
  * On the session's worker thread: s hears of every change on the bus

@@ -20,6 +20,7 @@
 #include "core/imapdate.h"
 #include "core/log.h"
 #include "imap/message.h"
+#include "imap/command.h"
 #include "imap/objectid.h"
 #include "imap/search-fold.h"
 #include "imap/search-text.h"
@@ -642,10 +643,23 @@ static int prepare(struct eval_ctx *ctx, struct search_program *prog,
 	return STORE_OK;
 }
 
+/* RFC 3501 7.4.1 lets EXPUNGE go out during a UID command, but a key
+ * naming sequence numbers means the numbers the client had when it sent
+ * the command: those hold the view as it is. */
+static void sync_first_unless_seqs(struct session *s,
+				   const struct search_program *prog)
+{
+	const struct command *cmd = s->cmd;
+	if (!prog->uses_seqs && cmd != NULL && cmd->def != NULL &&
+	    (cmd->def->flags & COMMAND_FLAG_USES_SEQS) == 0)
+		session_sync_first(s);
+}
+
 int search_program_run(struct session *s, struct search_program *prog,
 		       const struct searchres *saved, uint32_t **seqs_r,
 		       size_t *count_r, const char **error_r)
 {
+	sync_first_unless_seqs(s, prog);
 	struct eval_ctx ctx = {
 		.session = s,
 		.st = session_store(s),

@@ -222,6 +222,8 @@ static bool parse_set(struct parse_ctx *ctx, const struct imap_arg *arg,
 		return true;
 	}
 	node->op = uid ? SEARCH_OP_UIDSET : SEARCH_OP_SEQSET;
+	if (!uid)
+		ctx->prog->uses_seqs = true;
 	if (seqset_parse(arg->str, arg->len, &node->set, &error) < 0)
 		return fail(ctx, error);
 	return true;

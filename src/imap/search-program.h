@@ -100,6 +100,7 @@ struct search_program {
 	struct search_node root;	/* an AND of the top-level keys */
 	size_t node_count;
 	bool uses_saved;		/* "$" appears */
+	bool uses_seqs;			/* a message sequence set key appears */
 	bool uses_modseq;		/* MODSEQ appears: CONDSTORE enabling,
 					   results carry MODSEQ (RFC 7162 3.1.5) */
 	uint64_t highest_modseq;	/* set by search_program_run when
@@ -140,7 +141,9 @@ bool search_charset_known(const char *charset);
  * saved is the session's SEARCHRES result for "$" (may be NULL: "$" then
  * matches nothing). On success returns 0 with the matching sequence
  * numbers ascending in *seqs_r (caller frees; NULL when none) and
- * *count_r. Messages marked expunged in the view never match. Returns a
+ * *count_r. Messages marked expunged in the view never match. For a UID
+ * command (UID SEARCH, SORT, THREAD) without sequence set keys it first
+ * brings the view up to date (session_sync_first), EXPUNGE included. Returns a
  * store error (enum store_error) with *error_r when the store fails.
  */
 int search_program_run(struct session *s, struct search_program *prog,

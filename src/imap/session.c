@@ -133,9 +133,24 @@ void session_sync_updates(struct session *s, struct command *cmd)
 	 * numbers runs, or the client's numbers would shift under it. */
 	bool allow_expunge = cmd == NULL || cmd->def == NULL ||
 			     (cmd->def->flags & COMMAND_FLAG_USES_SEQS) == 0;
-	if (s->view != NULL)
+	/* After session_sync_first, what only another front end did since
+	 * (PostgreSQL, heard late or not at all) may wait for the next
+	 * command: one store query per command, not two. */
+	bool synced = cmd != NULL && cmd->synced_first && s->view != NULL &&
+		      !mailbox_view_heard_change(s->view);
+	if (s->view != NULL && !synced)
 		mailbox_view_sync(s, allow_expunge);
 	notify_session_before_reply(s, cmd);
+}
+
+void session_sync_first(struct session *s)
+{
+	if (s->state != SESSION_SELECTED || s->view == NULL)
+		return;
+	if (mailbox_view_may_be_stale(s->view))
+		mailbox_view_sync(s, true);
+	if (s->cmd != NULL && s->view != NULL)
+		s->cmd->synced_first = true;
 }
 
 static uint64_t monotonic_usec(void)
@@ -205,8 +220,11 @@ static void session_dispatch(struct session *s, struct imap_command *parsed)
 	else if ((cmd->def->states & s->state) == 0)
 		done = command_bad(cmd, NULL, s->state == SESSION_NOT_AUTHENTICATED ?
 				   "Log in first" : "Command not valid in this state");
-	else
+	else {
+		if (cmd->def->flags & COMMAND_FLAG_SYNC_FIRST)
+			session_sync_first(s);
 		done = cmd->def->handler(cmd);
+	}
 	if (done)
 		session_command_end(s);
 	else

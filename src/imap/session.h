@@ -97,6 +97,19 @@ int session_login(struct session *s, const char *user);
 struct store *session_store(struct session *s);
 
 /*
+ * Before a UID command resolves its messages: brings the selected view up
+ * to date, EXPUNGE (VANISHED) included, as RFC 3501 7.4.1 allows during
+ * UID commands, so that `*` in a UID set is the mailbox's real largest UID
+ * (6.4.8) and not one another session expunged meanwhile. Runs the store
+ * query only when the view may be behind (mailbox_view_may_be_stale);
+ * the tagged reply then syncs again only if a change was heard of since.
+ * Never for a command that uses sequence numbers: the session calls it for
+ * commands flagged COMMAND_FLAG_SYNC_FIRST; UID SEARCH, SORT and THREAD
+ * call it once parsed, when no search key is a sequence set.
+ */
+void session_sync_first(struct session *s);
+
+/*
  * Asks for the connection to be closed after the current output is sent.
  * The session accepts no further commands.
  */

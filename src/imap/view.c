@@ -331,6 +331,7 @@ int mailbox_view_open(struct session *s, const char *name, bool readonly,
 	view->rights = mailbox.rights;
 	view->rev2 = s->enabled_rev2;
 	uint32_t first_unseen = 0;
+	view->change_mark = imap_notify_mark(mailbox.id);
 	r = view_load(st, view, first_recent, &first_unseen, error_r);
 	if (r != STORE_OK) {
 		mailbox_view_free(&view);
@@ -542,6 +543,7 @@ void mailbox_view_sync(struct session *s, bool allow_expunge)
 	/* Modseqs noted at or below the view's are what this sync cannot
 	 * see again: they served their purpose. */
 	view_msgs_forget_modseqs(&view->msgs, view->modseq);
+	uint64_t mark = imap_notify_mark(view->mailbox_id);
 	int r = store_changes_since(st, view->mailbox_id, view->modseq, &changes, &error);
 	if (r == STORE_ENONEXISTENT) {
 		/* Deleted or renamed away under us: as Dovecot does, the
@@ -555,6 +557,7 @@ void mailbox_view_sync(struct session *s, bool allow_expunge)
 			 (long long)view->mailbox_id, error ? error : "");
 		return;
 	}
+	view->change_mark = mark;
 	view_mark_expunged(view, changes.expunged, changes.expunged_count);
 	size_t *report;
 	size_t report_count;
@@ -577,6 +580,17 @@ void mailbox_view_sync(struct session *s, bool allow_expunge)
 	view_write_flag_updates(s, &changes.changed, report, report_count);
 	free(report);
 	store_changes_free(&changes);
+}
+
+bool mailbox_view_heard_change(const struct mailbox_view *view)
+{
+	return view->expunged_count > 0 ||
+	       imap_notify_mark(view->mailbox_id) != view->change_mark;
+}
+
+bool mailbox_view_may_be_stale(const struct mailbox_view *view)
+{
+	return !imap_notify_marks_exact() || mailbox_view_heard_change(view);
 }
 
 /* ---- sequence sets ---- */

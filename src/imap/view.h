@@ -33,6 +33,8 @@ struct mailbox_view {
 	char *name;		/* as the client selected it */
 	uint32_t uidvalidity;
 	uint64_t modseq;	/* store highestmodseq the view reflects */
+	/* imap_notify_mark taken before the store read of the last sync */
+	uint64_t change_mark;
 	bool readonly;		/* EXAMINE, or no right to change anything */
 	uint32_t rights;	/* the user's ACL rights (auth/acl-rights.h) */
 	/* IMAP4rev2 session (RFC 9051): no \Recent in FLAGS, no RECENT. */
@@ -157,6 +159,18 @@ void mailbox_view_free(struct mailbox_view **view);
  * SEARCH); the messages then stay in the view, marked VIEW_FLAG_EXPUNGED.
  */
 void mailbox_view_sync(struct session *s, bool allow_expunge);
+
+/*
+ * True when EXPUNGEs are held back, or a change to the mailbox was heard
+ * of (imap_notify_mark) since the view's last sync. No store query.
+ */
+bool mailbox_view_heard_change(const struct mailbox_view *view);
+
+/*
+ * True when a mailbox_view_sync may have something to say: a change heard
+ * of (above), or marks that cannot tell (imap_notify_marks_exact false).
+ */
+bool mailbox_view_may_be_stale(const struct mailbox_view *view);
 
 /* Sequence number (1-based) of uid in the view, or 0 if absent. */
 uint32_t mailbox_view_seq_of(const struct mailbox_view *view, uint32_t uid);
