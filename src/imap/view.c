@@ -6,6 +6,7 @@
 
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "auth/acl-rights.h"
 #include "core/log.h"
@@ -279,6 +280,13 @@ static void view_write_select_responses(struct session *s, uint32_t uidnext,
 	buf_free(&line);
 }
 
+static int64_t coarse_seconds(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC_COARSE, &ts);
+	return ts.tv_sec;
+}
+
 int mailbox_view_open(struct session *s, const char *name, bool readonly,
 		      const char **error_r)
 {
@@ -332,6 +340,7 @@ int mailbox_view_open(struct session *s, const char *name, bool readonly,
 	view->rev2 = s->enabled_rev2;
 	uint32_t first_unseen = 0;
 	view->change_mark = imap_notify_mark(mailbox.id);
+	view->synced_at = coarse_seconds();
 	r = view_load(st, view, first_recent, &first_unseen, error_r);
 	if (r != STORE_OK) {
 		mailbox_view_free(&view);
@@ -558,6 +567,7 @@ void mailbox_view_sync(struct session *s, bool allow_expunge)
 		return;
 	}
 	view->change_mark = mark;
+	view->synced_at = coarse_seconds();
 	view_mark_expunged(view, changes.expunged, changes.expunged_count);
 	size_t *report;
 	size_t report_count;
@@ -590,7 +600,8 @@ bool mailbox_view_heard_change(const struct mailbox_view *view)
 
 bool mailbox_view_may_be_stale(const struct mailbox_view *view)
 {
-	return !imap_notify_marks_exact() || mailbox_view_heard_change(view);
+	return !imap_notify_marks_exact() || mailbox_view_heard_change(view) ||
+	       coarse_seconds() - view->synced_at >= VIEW_SYNC_MAX_AGE;
 }
 
 /* ---- sequence sets ---- */

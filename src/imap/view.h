@@ -35,6 +35,7 @@ struct mailbox_view {
 	uint64_t modseq;	/* store highestmodseq the view reflects */
 	/* imap_notify_mark taken before the store read of the last sync */
 	uint64_t change_mark;
+	int64_t synced_at;	/* CLOCK_MONOTONIC_COARSE seconds of the last sync */
 	bool readonly;		/* EXAMINE, or no right to change anything */
 	uint32_t rights;	/* the user's ACL rights (auth/acl-rights.h) */
 	/* IMAP4rev2 session (RFC 9051): no \Recent in FLAGS, no RECENT. */
@@ -168,8 +169,11 @@ bool mailbox_view_heard_change(const struct mailbox_view *view);
 
 /*
  * True when a mailbox_view_sync may have something to say: a change heard
- * of (above), or marks that cannot tell (imap_notify_marks_exact false).
+ * of (above), marks that cannot tell (imap_notify_marks_exact false), or
+ * a last sync older than VIEW_SYNC_MAX_AGE seconds (a notification lost
+ * to a full notify.sock queue is then caught up all the same).
  */
+#define VIEW_SYNC_MAX_AGE 10
 bool mailbox_view_may_be_stale(const struct mailbox_view *view);
 
 /* Sequence number (1-based) of uid in the view, or 0 if absent. */
