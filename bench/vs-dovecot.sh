@@ -487,36 +487,50 @@ restart_server() { # SERVER
 	fi
 }
 
+# Each workload starts from a quiet disk: what the previous one left to
+# write back (the mixed load writes a lot) would otherwise land on the
+# next one's fsyncs. Both servers get the same pauses.
+settle() {
+	sync
+	sleep 2
+}
+
 run_workloads() { # SERVER ROOTPID PORT TLSPORT
 	local s=$1 pid=$2 port=$3 tport=$4 c
 	if want mixed; then
 		for c in $MIXED_LOADS; do
+			settle
 			log "$s: mixed, $c clients"
 			lg "$s-mixed-$c" --mode mixed --port "$port" --user-prefix mix \
 				--users "$MIX_USERS" --clients "$c" --duration "$DURATION" --threads 2
 		done
 	fi
 	if want append; then
+		settle
 		log "$s: append"
 		lg "$s-append" --mode append --port "$port" --user-prefix append \
 			--clients 4 --duration "$DURATION"
 	fi
 	if want flags; then
+		settle
 		log "$s: select + fetch flags"
 		lg "$s-flags" --mode select-fetch-flags --port "$port" --user-prefix flags \
 			--clients 1 --duration "$REPEAT_DURATION" --max-ops 50
 	fi
 	if want env; then
+		settle
 		log "$s: fetch envelope"
 		lg "$s-env" --mode fetch-envelope --port "$port" --user-prefix env \
 			--clients 1 --duration "$REPEAT_DURATION" --max-ops 50
 	fi
 	if want search; then
+		settle
 		log "$s: search"
 		lg "$s-search" --mode search-text --port "$port" --user-prefix search \
 			--clients 1 --duration "$REPEAT_DURATION" --max-ops 40
 	fi
 	if want connect; then
+		settle
 		log "$s: connect rate"
 		lg "$s-connect" --mode connect-rate --port "$port" --user-prefix mix \
 			--users "$MIX_USERS" --clients 8 --duration "$DURATION" --threads 2 \
