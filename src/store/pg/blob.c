@@ -230,15 +230,12 @@ int store_pg_blob_cache_get(struct store *s, int64_t blob_id,
 	int code = STORE_OK;
 
 	snprintf(id, sizeof(id), "%lld", (long long)blob_id);
-	PGresult *res = PQexecParams(s->conn, "SELECT data FROM blob_cache"
-				     " WHERE blob_id = $1", 1, NULL, values,
-				     NULL, NULL, 1);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK)
-		code = pg_fail(s, STORE_EUNAVAILABLE, "read cache: %s",
-			       PQerrorMessage(s->conn));
-	else if (PQntuples(res) == 0)
+	PGresult *res = pg_query_bytes(s, "SELECT data FROM blob_cache"
+				       " WHERE blob_id = $1", 1, values, NULL,
+				       NULL, 1, &code);
+	if (res != NULL && PQntuples(res) == 0)
 		code = pg_fail(s, STORE_ENONEXISTENT, "not cached");
-	else
+	else if (res != NULL)
 		buf_append(out, PQgetvalue(res, 0, 0),
 			   (size_t)PQgetlength(res, 0, 0));
 	PQclear(res);
@@ -261,14 +258,11 @@ int store_pg_blob_cache_put(struct store *s, int64_t blob_id,
 		return code;
 	}
 	snprintf(id, sizeof(id), "%lld", (long long)blob_id);
-	PGresult *res = PQexecParams(s->conn, "INSERT INTO blob_cache (blob_id,"
+	PGresult *res = pg_query_bytes(s, "INSERT INTO blob_cache (blob_id,"
 		" data) SELECT $1, $2 WHERE EXISTS (SELECT 1 FROM blobs WHERE"
 		" id = $1) ON CONFLICT (blob_id) DO UPDATE SET data ="
-		" EXCLUDED.data", 2, NULL, values, lengths, formats, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		code = pg_fail(s, STORE_EUNAVAILABLE, "write cache: %s",
-			       PQerrorMessage(s->conn));
-	else if (strcmp(PQcmdTuples(res), "0") == 0)
+		" EXCLUDED.data", 2, values, lengths, formats, 0, &code);
+	if (res != NULL && strcmp(PQcmdTuples(res), "0") == 0)
 		code = pg_fail(s, STORE_ENONEXISTENT, "no blob %lld",
 			       (long long)blob_id);
 	PQclear(res);

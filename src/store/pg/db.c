@@ -118,17 +118,17 @@ static int map_error(struct store *s, const PGresult *res)
 
 static int ensure_connected(struct store *s);
 
-PGresult *pg_query(struct store *s, const char *sql,
-		   const struct pg_params *params, int *code_r)
+PGresult *pg_query_bytes(struct store *s, const char *sql, int count,
+			 const char *const *values, const int *lengths,
+			 const int *formats, int result_format, int *code_r)
 {
 	/* a read outside a transaction reconnects as pg_tx_begin does */
 	if (!s->in_tx && (*code_r = ensure_connected(s)) != STORE_OK)
 		return NULL;
 	bool idle = !s->in_tx &&
 		PQtransactionStatus(s->conn) == PQTRANS_IDLE;
-	PGresult *res = PQexecParams(s->conn, sql, params ? params->count : 0,
-				     NULL, params ? params->values : NULL,
-				     NULL, NULL, 0);
+	PGresult *res = PQexecParams(s->conn, sql, count, NULL, values,
+				     lengths, formats, result_format);
 	ExecStatusType st = PQresultStatus(res);
 	/* outside a transaction nothing was lost with a connection that died
 	 * since its last use (a restarted database, a terminated backend):
@@ -138,9 +138,8 @@ PGresult *pg_query(struct store *s, const char *sql,
 	    PQstatus(s->conn) == CONNECTION_BAD &&
 	    ensure_connected(s) == STORE_OK) {
 		PQclear(res);
-		res = PQexecParams(s->conn, sql, params ? params->count : 0,
-				   NULL, params ? params->values : NULL,
-				   NULL, NULL, 0);
+		res = PQexecParams(s->conn, sql, count, NULL, values, lengths,
+				   formats, result_format);
 		st = PQresultStatus(res);
 	}
 
@@ -151,6 +150,14 @@ PGresult *pg_query(struct store *s, const char *sql,
 	*code_r = map_error(s, res);
 	PQclear(res);
 	return NULL;
+}
+
+PGresult *pg_query(struct store *s, const char *sql,
+		   const struct pg_params *params, int *code_r)
+{
+	return pg_query_bytes(s, sql, params ? params->count : 0,
+			      params ? params->values : NULL, NULL, NULL, 0,
+			      code_r);
 }
 
 int pg_exec(struct store *s, const char *sql, const struct pg_params *params)

@@ -46,12 +46,9 @@ int store_pg_header_summaries_get(struct store *s, int64_t mailbox_id,
 	snprintf(ints[0], sizeof(ints[0]), "%lld", (long long)mailbox_id);
 	snprintf(ints[1], sizeof(ints[1]), "%u", range->first);
 	snprintf(ints[2], sizeof(ints[2]), "%u", range->last);
-	PGresult *res = PQexecParams(s->conn, sql_summaries, 3, NULL, values,
-				     NULL, NULL, 1);
-	if (PQresultStatus(res) != PGRES_TUPLES_OK) {
-		code = pg_fail(s, STORE_EUNAVAILABLE, "read header summaries: %s",
-			       PQerrorMessage(s->conn));
-	} else {
+	PGresult *res = pg_query_bytes(s, sql_summaries, 3, values, NULL, NULL,
+				       1, &code);
+	if (res != NULL) {
 		for (int i = 0; i < PQntuples(res); i++)
 			store_header_summary_list_push(list, &cap,
 				(uint32_t)binary_int8(res, i, 0),
@@ -83,17 +80,12 @@ static int put_bytes(struct store *s, const char *sql, int64_t blob_id,
 	const char *values[2] = { id, len > 0 ? data : "" };
 	int lengths[2] = { 0, (int)len };
 	int formats[2] = { 0, 1 };
-	int code = STORE_OK;
+	int code;
 
 	if (len > INT32_MAX)
 		return pg_fail(s, STORE_EINVALID, "%s: entry too large", what);
 	snprintf(id, sizeof(id), "%lld", (long long)blob_id);
-	PGresult *res = PQexecParams(s->conn, sql, 2, NULL, values, lengths,
-				     formats, 0);
-	if (PQresultStatus(res) != PGRES_COMMAND_OK)
-		code = pg_fail(s, STORE_EUNAVAILABLE, "%s: %s", what,
-			       PQerrorMessage(s->conn));
-	PQclear(res);
+	PQclear(pg_query_bytes(s, sql, 2, values, lengths, formats, 0, &code));
 	return code;
 }
 

@@ -79,6 +79,11 @@ void pg_error_out(struct store *s, const char **error_r);
  */
 PGresult *pg_query(struct store *s, const char *sql,
 		   const struct pg_params *params, int *code_r);
+/* pg_query with libpq's own parameter arrays: lengths and formats (1:
+ * binary) may be NULL for text, result_format 1 returns binary columns. */
+PGresult *pg_query_bytes(struct store *s, const char *sql, int count,
+			 const char *const *values, const int *lengths,
+			 const int *formats, int result_format, int *code_r);
 /* pg_query for statements whose rows are not wanted. */
 int pg_exec(struct store *s, const char *sql, const struct pg_params *params);
 /* Runs a query expected to return one row with one integer: *value_r.
