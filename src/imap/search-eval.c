@@ -259,6 +259,7 @@ static void backfill_note(struct eval_ctx *ctx)
 		ctx->backfill = xcalloc(BACKFILL_MAX, sizeof(*ctx->backfill));
 	struct store_header_summary_put *p = &ctx->backfill[ctx->backfill_count++];
 	p->blob_id = ctx->record->blob_id;
+	p->blob_size = ctx->record->size;
 	/* offset until the buffer stops moving (backfill_store) */
 	p->data = (const void *)(uintptr_t)ctx->backfill_data.len;
 	size_t before = ctx->backfill_data.len;

@@ -538,7 +538,8 @@ int store_blob_cache_put(struct store *store, int64_t blob_id,
  * mailbox within range that have a summary (the actor needs r); a message
  * missing from the list has none yet. put stores summaries computed later
  * for bodies that lacked one (derived data: no fsync of its own); a blob
- * gone meanwhile is skipped.
+ * gone meanwhile, or whose id now names a body of another size, is
+ * skipped.
  */
 struct store_header_summary {
 	uint32_t uid;
@@ -558,6 +559,8 @@ void store_header_summary_list_free(struct store_header_summary_list *list);
 
 struct store_header_summary_put {
 	int64_t blob_id;
+	uint64_t blob_size;     /* the body's size: a blob id SQLite gave to
+				   another body meanwhile is not written to */
 	const void *data;
 	size_t len;
 };

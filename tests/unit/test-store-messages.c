@@ -525,6 +525,66 @@ static void test_snapshot_10000(void **state)
 	store_msg_list_free(&snap);
 }
 
+/* Summaries come back by UID; a late one is written only for the body it
+ * was computed from (same size), and one stored with the append stays. */
+static void test_header_summaries(void **state)
+{
+	struct store_fixture *f = *state;
+	int64_t in = testutil_mailbox(f, "INBOX");
+	const char *body1 = "Subject: one\r\n\r\nx\r\n";
+	const char *body2 = "Subject: two\r\n\r\nyy\r\n";
+	int64_t blob1 = 0, blob2 = 0;
+	struct store_append_msg m[2] = {
+		{ .data = body1, .fd = -1, .size = strlen(body1),
+		  .headers = "\x01", .headers_len = 1, .blob_id_r = &blob1 },
+		{ .data = body2, .fd = -1, .size = strlen(body2),
+		  .blob_id_r = &blob2 },
+	};
+	uint32_t uids[2];
+	assert_int_equal(store_append(f->store, in, m, 2, uids, NULL, NULL),
+			 STORE_OK);
+	assert_true(blob1 > 0 && blob2 > 0 && blob1 != blob2);
+
+	struct store_uid_range all = { 1, 100 };
+	struct store_header_summary_list list;
+	assert_int_equal(store_header_summaries_get(f->store, in, &all, &list,
+						    NULL), STORE_OK);
+	assert_int_equal(list.count, 1);
+	assert_int_equal(list.items[0].uid, uids[0]);
+	assert_int_equal(list.items[0].len, 1);
+	store_header_summary_list_free(&list);
+
+	struct store_header_summary_put put[3] = {
+		/* the wrong size: another body now has this id */
+		{ .blob_id = blob2, .blob_size = strlen(body2) + 1,
+		  .data = "\x01\x05", .len = 2 },
+		/* already there: kept */
+		{ .blob_id = blob1, .blob_size = strlen(body1),
+		  .data = "\x01\x05", .len = 2 },
+		/* no such blob: skipped */
+		{ .blob_id = blob2 + 1000, .blob_size = 1, .data = "\x01",
+		  .len = 1 },
+	};
+	assert_int_equal(store_header_summaries_put(f->store, put, 3, NULL),
+			 STORE_OK);
+	assert_int_equal(store_header_summaries_get(f->store, in, &all, &list,
+						    NULL), STORE_OK);
+	assert_int_equal(list.count, 1);
+	assert_int_equal(list.items[0].len, 1);
+	store_header_summary_list_free(&list);
+
+	put[0].blob_size = strlen(body2);
+	assert_int_equal(store_header_summaries_put(f->store, put, 1, NULL),
+			 STORE_OK);
+	assert_int_equal(store_header_summaries_get(f->store, in, &all, &list,
+						    NULL), STORE_OK);
+	assert_int_equal(list.count, 2);
+	assert_int_equal(list.items[1].uid, uids[1]);
+	assert_int_equal(list.items[1].len, 2);
+	assert_memory_equal(list.items[1].data, "\x01\x05", 2);
+	store_header_summary_list_free(&list);
+}
+
 int main(void)
 {
 #define T(fn) cmocka_unit_test_setup_teardown(fn, testutil_setup, \
@@ -541,6 +601,7 @@ int main(void)
 		T(test_uid_expunge_subset),
 		T(test_recent_once),
 		T(test_snapshot_10000),
+		T(test_header_summaries),
 	};
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }

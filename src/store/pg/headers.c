@@ -65,27 +65,34 @@ int store_pg_header_summaries_get(struct store *s, int64_t mailbox_id,
 
 /* A blob row may be gone (expunged meanwhile): the SELECT inserts nothing
  * then, where VALUES would break the foreign key. An existing entry is
- * kept: a body never changes. */
+ * kept: a body never changes. Ids come from a sequence and are never
+ * given again, so the size check ($3 < 0: the body was just stored) only
+ * mirrors SQLite's. */
 static const char sql_summary_put[] =
 	"INSERT INTO blob_headers (blob_id, data) SELECT id, $2 FROM blobs"
-	" WHERE id = $1 ON CONFLICT (blob_id) DO NOTHING";
+	" WHERE id = $1 AND ($3::bigint < 0 OR size = $3::bigint)"
+	" ON CONFLICT (blob_id) DO NOTHING";
 static const char sql_cache_put[] =
 	"INSERT INTO blob_cache (blob_id, data) SELECT id, $2 FROM blobs"
 	" WHERE id = $1 ON CONFLICT (blob_id) DO NOTHING";
 
 static int put_bytes(struct store *s, const char *sql, int64_t blob_id,
-		     const void *data, size_t len, const char *what)
+		     int64_t size, const void *data, size_t len, const char *what)
 {
-	char id[24];
-	const char *values[2] = { id, len > 0 ? data : "" };
-	int lengths[2] = { 0, (int)len };
-	int formats[2] = { 0, 1 };
+	char id[24], sz[24];
+	const char *values[3] = { id, len > 0 ? data : "", sz };
+	int lengths[3] = { 0, (int)len, 0 };
+	int formats[3] = { 0, 1, 0 };
 	int code;
 
 	if (len > INT32_MAX)
 		return pg_fail(s, STORE_EINVALID, "%s: entry too large", what);
 	snprintf(id, sizeof(id), "%lld", (long long)blob_id);
-	PQclear(pg_query_bytes(s, sql, 2, values, lengths, formats, 0, &code));
+	snprintf(sz, sizeof(sz), "%lld", (long long)size);
+	/* $3 (the size) only where the statement names it */
+	int count = strstr(sql, "$3") != NULL ? 3 : 2;
+	PQclear(pg_query_bytes(s, sql, count, values, lengths, formats, 0,
+			       &code));
 	return code;
 }
 
@@ -96,8 +103,8 @@ int store_pg_header_summaries_put(struct store *s,
 	int code = pg_tx_begin(s);
 	for (size_t i = 0; code == STORE_OK && i < count; i++)
 		code = put_bytes(s, sql_summary_put, items[i].blob_id,
-				 items[i].data, items[i].len,
-				 "write header summary");
+				 (int64_t)items[i].blob_size, items[i].data,
+				 items[i].len, "write header summary");
 	code = pg_tx_end(s, code);
 	pg_error_out(s, error_r);
 	return code;
@@ -108,10 +115,10 @@ int pg_blob_derived_put(struct store *s, int64_t blob_id,
 {
 	int code = STORE_OK;
 	if (m->cache != NULL)
-		code = put_bytes(s, sql_cache_put, blob_id, m->cache,
+		code = put_bytes(s, sql_cache_put, blob_id, -1, m->cache,
 				 m->cache_len, "write cache");
 	if (code == STORE_OK && m->headers != NULL)
-		code = put_bytes(s, sql_summary_put, blob_id, m->headers,
+		code = put_bytes(s, sql_summary_put, blob_id, -1, m->headers,
 				 m->headers_len, "write header summary");
 	return code;
 }

@@ -50,21 +50,25 @@ int store_sqlite_header_summaries_get(struct store *s, int64_t mailbox_id,
 }
 
 /* A blob row may be gone (expunged meanwhile): the SELECT inserts
- * nothing then, where VALUES would break the foreign key. */
+ * nothing then, where VALUES would break the foreign key. Blob ids can
+ * be given again once the highest is deleted, hence the size check for
+ * a summary computed a while ago (?3 < 0: the body was just stored). */
 static const char sql_summary_put[] =
 	"INSERT OR IGNORE INTO blob_headers (blob_id, data) "
-	"SELECT id, ?2 FROM blobs WHERE id = ?1";
+	"SELECT id, ?2 FROM blobs WHERE id = ?1 AND (?3 < 0 OR size = ?3)";
 static const char sql_cache_put[] =
 	"INSERT OR IGNORE INTO blob_cache (blob_id, data) VALUES (?1, ?2)";
 
 static int put_blob(struct store *s, const char *sql, int64_t blob_id,
-		    const void *data, size_t len, const char *what)
+		    int64_t size, const void *data, size_t len, const char *what)
 {
 	sqlite3_stmt *st = store_stmt(s, sql);
 	if (st == NULL)
 		return STORE_ESERVERBUG;
 	sqlite3_bind_int64(st, 1, blob_id);
 	sqlite3_bind_blob64(st, 2, len > 0 ? data : "", len, SQLITE_STATIC);
+	if (sqlite3_bind_parameter_count(st) >= 3)
+		sqlite3_bind_int64(st, 3, size);
 	return store_exec_stmt(s, st, what);
 }
 
@@ -77,8 +81,8 @@ int store_sqlite_header_summaries_put(struct store *s,
 	int ret = store_tx_write_relaxed(s);
 	for (size_t i = 0; ret == STORE_OK && i < count; i++)
 		ret = put_blob(s, sql_summary_put, items[i].blob_id,
-			       items[i].data, items[i].len,
-			       "write header summary");
+			       (int64_t)items[i].blob_size, items[i].data,
+			       items[i].len, "write header summary");
 	if (ret == STORE_OK)
 		ret = store_tx_commit(s);
 	else if (s->in_tx)
@@ -92,10 +96,10 @@ int store_blob_derived_put(struct store *s, int64_t blob_id,
 {
 	int ret = STORE_OK;
 	if (m->cache != NULL)
-		ret = put_blob(s, sql_cache_put, blob_id, m->cache,
+		ret = put_blob(s, sql_cache_put, blob_id, -1, m->cache,
 			       m->cache_len, "write cache");
 	if (ret == STORE_OK && m->headers != NULL)
-		ret = put_blob(s, sql_summary_put, blob_id, m->headers,
+		ret = put_blob(s, sql_summary_put, blob_id, -1, m->headers,
 			       m->headers_len, "write header summary");
 	return ret;
 }
