@@ -6,10 +6,9 @@ import os
 import sqlite3
 import subprocess
 
-import pytest
-
 import conftest
-from test_search import CORPUS, lit, search
+# client: the mailbox of test_search (its CORPUS delivered), selected
+from test_search import CORPUS, client, lit, search  # noqa: F401
 
 QUERIES = [
     ("FROM alice", "SEARCH"),
@@ -51,17 +50,6 @@ def store_sql(server, sql):
 
 def summary_count(server):
     return int(store_sql(server, "SELECT count(*) FROM blob_headers")[0][0])
-
-
-@pytest.fixture
-def client(server):
-    for msg in CORPUS:
-        server.quire(["deliver", "alice"], stdin=msg)
-    c = server.raw()
-    c.login("alice", "alice-secret")
-    c.ok("SELECT INBOX")
-    yield c
-    c.close()
 
 
 def answers(c):

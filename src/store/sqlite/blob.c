@@ -512,12 +512,7 @@ int store_sqlite_blob_cache_put(struct store *s, int64_t blob_id, const void *da
 			ret = store_fail(s, STORE_ENONEXISTENT, "no blob %lld",
 					 (long long)blob_id);
 	}
-	if (ret == STORE_OK)
-		ret = store_tx_commit(s);
-	else if (s->in_tx)
-		store_tx_rollback(s);
-	store_error_out(s, error_r);
-	return ret;
+	return store_tx_end(s, ret, error_r);
 }
 
 int store_sqlite_spill_create(struct store *s, int *fd_r, const char **error_r)

@@ -347,6 +347,16 @@ int store_tx_commit(struct store *s)
 	return STORE_OK;
 }
 
+int store_tx_end(struct store *s, int ret, const char **error_r)
+{
+	if (ret == STORE_OK)
+		ret = store_tx_commit(s);
+	else
+		store_tx_rollback(s);
+	store_error_out(s, error_r);
+	return ret;
+}
+
 void store_tx_rollback(struct store *s)
 {
 	if (!sqlite3_get_autocommit(s->db))

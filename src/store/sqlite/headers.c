@@ -83,12 +83,7 @@ int store_sqlite_header_summaries_put(struct store *s,
 		ret = put_blob(s, sql_summary_put, items[i].blob_id,
 			       (int64_t)items[i].blob_size, items[i].data,
 			       items[i].len, "write header summary");
-	if (ret == STORE_OK)
-		ret = store_tx_commit(s);
-	else if (s->in_tx)
-		store_tx_rollback(s);
-	store_error_out(s, error_r);
-	return ret;
+	return store_tx_end(s, ret, error_r);
 }
 
 int store_blob_derived_put(struct store *s, int64_t blob_id,

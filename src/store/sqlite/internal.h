@@ -249,6 +249,9 @@ int store_tx_write_relaxed(struct store *s);
 int store_tx_commit(struct store *s);
 /* Rolls back (safe when no transaction is open) and forgets pending work. */
 void store_tx_rollback(struct store *s);
+/* Ends a transaction by ret (commit on STORE_OK, else roll back), hands
+ * the error text to *error_r and returns the outcome. */
+int store_tx_end(struct store *s, int ret, const char **error_r);
 /* Records that mailbox_id changed in the open transaction. */
 void store_tx_changed(struct store *s, int64_t mailbox_id);
 
