@@ -404,16 +404,10 @@ static int acl_change(struct store *s, int64_t user_id, const char *name,
 {
 	int ret = store_tx_write(s);
 
-	if (ret == STORE_OK) {
+	if (ret == STORE_OK)
 		ret = acl_set_tx(s, user_id, name, identifier, delete, op,
 				 rights);
-		if (ret == STORE_OK)
-			ret = store_tx_commit(s);
-		else
-			store_tx_rollback(s);
-	}
-	store_error_out(s, error_r);
-	return ret;
+	return store_tx_end(s, ret, error_r);
 }
 
 int store_sqlite_acl_set(struct store *s, int64_t user_id, const char *name,

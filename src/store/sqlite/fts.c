@@ -81,12 +81,7 @@ int store_sqlite_fts_index(struct store *s, const struct store_fts_doc *docs,
 				  (int)docs[i].body_len, SQLITE_STATIC);
 		ret = store_exec_stmt(s, st, "index text");
 	}
-	if (ret == STORE_OK)
-		ret = store_tx_commit(s);
-	else
-		store_tx_rollback(s);
-	store_error_out(s, error_r);
-	return ret;
+	return store_tx_end(s, ret, error_r);
 }
 
 int store_sqlite_fts_unindexed(struct store *s, int64_t mailbox_id, size_t max,

@@ -72,15 +72,9 @@ int store_sqlite_import_set_uidvalidity(struct store *s, int64_t mailbox_id,
 				 const char **error_r)
 {
 	int ret = store_tx_write(s);
-	if (ret == STORE_OK) {
+	if (ret == STORE_OK)
 		ret = set_uidvalidity_tx(s, mailbox_id, uidvalidity, uidnext);
-		if (ret == STORE_OK)
-			ret = store_tx_commit(s);
-		else
-			store_tx_rollback(s);
-	}
-	store_error_out(s, error_r);
-	return ret;
+	return store_tx_end(s, ret, error_r);
 }
 
 static int insert_row(struct store *s, int64_t mailbox_id, uint32_t uid,

@@ -271,15 +271,9 @@ int store_sqlite_quota_set(struct store *s, const char *user,
 		ret = store_fail(s, STORE_EINVALID, "limit too large");
 	} else {
 		ret = store_tx_write(s);
-		if (ret == STORE_OK) {
+		if (ret == STORE_OK)
 			ret = quota_set_tx(s, user, storage_kib, messages,
 					   use_default);
-			if (ret == STORE_OK)
-				ret = store_tx_commit(s);
-			else
-				store_tx_rollback(s);
-		}
 	}
-	store_error_out(s, error_r);
-	return ret;
+	return store_tx_end(s, ret, error_r);
 }

@@ -153,15 +153,9 @@ int store_sqlite_user_add(struct store *s, const char *name, const char *passwor
 		ret = check_scram(s, scram);
 	if (ret == STORE_OK)
 		ret = store_tx_write(s);
-	if (ret == STORE_OK) {
+	if (ret == STORE_OK)
 		ret = user_add_tx(s, name, password_hash, scram, id_r);
-		if (ret == STORE_OK)
-			ret = store_tx_commit(s);
-		else
-			store_tx_rollback(s);
-	}
-	store_error_out(s, error_r);
-	return ret;
+	return store_tx_end(s, ret, error_r);
 }
 
 static void read_user(sqlite3_stmt *st, struct store_user *u)
@@ -290,15 +284,9 @@ int store_sqlite_user_delete(struct store *s, const char *name, const char **err
 {
 	int ret = store_tx_write(s);
 
-	if (ret == STORE_OK) {
+	if (ret == STORE_OK)
 		ret = user_delete_tx(s, name);
-		if (ret == STORE_OK)
-			ret = store_tx_commit(s);
-		else
-			store_tx_rollback(s);
-	}
-	store_error_out(s, error_r);
-	return ret;
+	return store_tx_end(s, ret, error_r);
 }
 
 int store_sqlite_user_list(struct store *s, char ***names_r, size_t *count_r,
