@@ -9,6 +9,7 @@
 #include "core/log.h"
 #include "imap/imap-server.h"
 #include "imap/notify.h"
+#include "imap/search-indexer.h"
 #include "imap/session.h"
 #include "lmtp/lmtp.h"
 #include "metrics/http.h"
@@ -117,6 +118,8 @@ static int serve_run(struct config *cfg)
 		goto out;
 	if (server_drop_privileges(server, cfg->user, &error) < 0)
 		goto out;
+	if (search_indexer_start(&error) < 0)
+		goto out;
 	log_info(NULL, "quire serving %s with %u workers", cfg->data_dir,
 		 server_worker_count(server));
 	/* Every listener is bound: systemd (Type=notify) may start what
@@ -133,6 +136,7 @@ out:
 		fprintf(stderr, "quire: %s\n", error);
 		free(error);
 	}
+	search_indexer_stop();
 	imap_notify_stop();
 	metrics_set_gauge_source(NULL, NULL);
 	server_free(&server);

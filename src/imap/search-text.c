@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "imap/message.h"
+#include "imap/search-indexer.h"
 #include "mail/decode.h"
 #include "mail/header.h"
 #include "mail/mime.h"
@@ -95,9 +96,9 @@ void search_text_extract(const struct mail_tree *tree, const char *msg,
 	buf_free(&raw);
 }
 
-/* Extracts and indexes one batch of blobs. */
-static int index_batch(struct store *st, const int64_t *ids,
-		       const uint64_t *sizes, size_t count, const char **error_r)
+int search_text_index_bodies(struct store *st, const int64_t *ids,
+			     const uint64_t *sizes, size_t count,
+			     const char **error_r)
 {
 	struct store_fts_doc *docs = xcalloc(count, sizeof(*docs));
 	struct buf *texts = xcalloc(count * 2, sizeof(*texts));
@@ -135,7 +136,8 @@ int search_text_index_mailbox(struct store *st, int64_t mailbox_id,
 		int ret = store_fts_unindexed(st, mailbox_id, INDEX_BATCH, &ids,
 					      &sizes, &count, error_r);
 		if (ret == STORE_OK && count > 0)
-			ret = index_batch(st, ids, sizes, count, error_r);
+			ret = search_text_index_bodies(st, ids, sizes, count,
+						       error_r);
 		free(ids);
 		free(sizes);
 		if (ret != STORE_OK || count < INDEX_BATCH)
@@ -147,10 +149,11 @@ int search_text_index_mailbox(struct store *st, int64_t mailbox_id,
  * Deferred indexing at delivery. FTS5 pays dearly for one small
  * transaction per document (every commit writes a segment and triggers
  * merges): indexing each APPEND on its own made APPEND six times slower.
- * So new bodies queue per thread (each thread has its own store handle)
- * and are indexed DEFERRED_BATCH at a time in one transaction; whatever
- * is still queued when a search comes is caught up by
- * search_text_index_mailbox, as after a crash.
+ * In a running server the background indexer (search-indexer.c) takes
+ * new bodies; elsewhere (quire deliver) they queue per thread (each
+ * thread has its own store handle) and are indexed DEFERRED_BATCH at a
+ * time in one transaction. Whatever is still queued when a search comes
+ * is caught up by search_text_index_mailbox, as after a crash.
  */
 #define DEFERRED_BATCH 64
 
@@ -160,40 +163,16 @@ static __thread size_t deferred_count;
 
 static void index_deferred(struct store *st)
 {
-	struct store_fts_doc docs[DEFERRED_BATCH];
-	struct buf texts[DEFERRED_BATCH * 2];
-	size_t n = 0;
 	const char *error;
-
-	memset(texts, 0, sizeof(texts));
-	for (size_t i = 0; i < deferred_count; i++) {
-		struct message msg = { 0 };
-		/* Expunged meanwhile: nothing to index, and no row may name
-		 * a blob that no longer exists. */
-		if (message_load(st, deferred_ids[i], deferred_sizes[i], true, true,
-				 &msg, &error) != STORE_OK) {
-			message_release(&msg);
-			continue;
-		}
-		search_text_extract(msg.tree, msg.data, msg.size,
-				    &texts[2 * n], &texts[2 * n + 1]);
-		message_release(&msg);
-		docs[n].blob_id = deferred_ids[i];
-		docs[n].header = texts[2 * n].data;
-		docs[n].header_len = texts[2 * n].len;
-		docs[n].body = texts[2 * n + 1].data;
-		docs[n].body_len = texts[2 * n + 1].len;
-		n++;
-	}
+	(void)search_text_index_bodies(st, deferred_ids, deferred_sizes,
+				       deferred_count, &error);
 	deferred_count = 0;
-	if (n > 0)
-		(void)store_fts_index(st, docs, n, &error);
-	for (size_t i = 0; i < n * 2; i++)
-		buf_free(&texts[i]);
 }
 
 void search_text_index_later(struct store *st, int64_t blob_id, uint64_t size)
 {
+	if (search_indexer_queue(blob_id, size))
+		return;
 	deferred_ids[deferred_count] = blob_id;
 	deferred_sizes[deferred_count] = size;
 	if (++deferred_count == DEFERRED_BATCH)

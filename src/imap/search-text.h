@@ -12,6 +12,7 @@
  * (a NUL becomes a space). Non-text parts (attachments) are left out.
  */
 #include <stddef.h>
+#include <stdint.h>
 
 #include "core/buf.h"
 
@@ -31,8 +32,15 @@ void search_text_extract(const struct mail_tree *tree, const char *msg,
 int search_text_index_mailbox(struct store *st, int64_t mailbox_id,
 			      const char **error_r);
 
-/* Queues a body just stored (delivery, APPEND) for indexing with others
- * of this thread in one transaction; see search-text.c for why. */
+/* Extracts and indexes the given bodies in one transaction (a body gone
+ * meanwhile is skipped, an unreadable one indexed empty). */
+int search_text_index_bodies(struct store *st, const int64_t *ids,
+			     const uint64_t *sizes, size_t count,
+			     const char **error_r);
+
+/* Queues a body just stored (delivery, APPEND) for indexing: by the
+ * background indexer when the server runs one, else with others of this
+ * thread in one transaction; see search-text.c for why. */
 void search_text_index_later(struct store *st, int64_t blob_id, uint64_t size);
 
 #endif
