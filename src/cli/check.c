@@ -1,4 +1,5 @@
-/* quire check [--repair]: verify the store (blobs, counters, UIDs). */
+/* quire check [--repair]: verify the store (blobs, counters, UIDs, quota
+ * usage). */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -10,8 +11,10 @@ static void check_usage(FILE *out)
 {
 	fputs("usage: quire check [--repair] [-c FILE] [-o key=value]...\n\n"
 	      "Verifies that every message file exists with its recorded size,\n"
-	      "that counters and UIDs are consistent, and looks for orphan files\n"
-	      "left by a crash. With --repair, removes orphans and fixes UIDNEXT.\n"
+	      "that counters and UIDs are consistent, that each user's quota\n"
+	      "usage matches their messages, and looks for orphan files left by\n"
+	      "a crash. With --repair, removes orphans, fixes UIDNEXT and\n"
+	      "recounts quota usage.\n"
 	      "Exit status: 0 consistent (or repaired), 1 problems found, 75 the\n"
 	      "store could not be opened.\n", out);
 	cli_print_common_help(out);

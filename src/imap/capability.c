@@ -80,7 +80,10 @@ static const struct capability {
 static bool capability_applies(const struct capability *cap,
 			       const struct session *s)
 {
-	bool tls = conn_is_tls(s->conn);
+	/* Behind a balancer that terminated the client's TLS, STARTTLS would
+	 * put TLS inside TLS: not offered (RFC 3501 6.2.1 is for clear
+	 * links). */
+	bool tls = conn_is_secure(s->conn);
 	bool plaintext = session_plaintext_allowed(s);
 	bool before_login = s->state == SESSION_NOT_AUTHENTICATED;
 

@@ -15,6 +15,10 @@ bool cmd_starttls(struct command *cmd)
 		return command_bad(cmd, NULL, "STARTTLS takes no arguments");
 	if (conn_is_tls(s->conn))
 		return command_bad(cmd, NULL, "TLS is already active");
+	/* Not advertised: the client's TLS ends at the balancer. */
+	if (conn_is_secure(s->conn))
+		return command_bad(cmd, NULL,
+				   "TLS is already active at the proxy");
 	command_ok(cmd, NULL, "Begin TLS negotiation now");
 	if (conn_starttls(s->conn) < 0)
 		session_close(s, "STARTTLS failed");

@@ -61,7 +61,8 @@ bool login_succeed(struct command *cmd, const char *user, const char *mech)
 	auth_throttle_success(imap_server_throttle(), conn_peer_ip(s->conn));
 	metrics_login(true);
 	log_info(session_id(s), "login user=%s mech=%s%s%s", s->user, mech,
-		 conn_is_tls(s->conn) ? " tls=" : "",
+		 conn_is_tls(s->conn) ? " tls=" :
+		 conn_is_proxy_tls(s->conn) ? " tls=proxy" : "",
 		 conn_is_tls(s->conn) && conn_tls_version(s->conn) ?
 		 conn_tls_version(s->conn) : "");
 	buf_append_str(&code, "CAPABILITY ");

@@ -62,7 +62,10 @@ bool session_plaintext_allowed(const struct session *s)
 {
 	const struct config *cfg = imap_server_config();
 
-	if (conn_is_tls(s->conn))
+	/* TLS with us, or with a trusted balancer that said so in its PROXY
+	 * header: either way the password does not cross a network in clear
+	 * (the balancer's own link to us is the administrator's choice). */
+	if (conn_is_secure(s->conn))
 		return true;
 	switch (cfg->plaintext_auth) {
 	case PLAINTEXT_AUTH_ALWAYS:

@@ -33,12 +33,16 @@ void conn_proxy_begin(struct conn *c)
  * max_connections_per_ip rather than the balancer's. */
 static int apply(struct conn *c, const struct proxy_header *hdr)
 {
+	/* Only trusted balancers get this far (proxy_refused in server.c),
+	 * so their word that the client used TLS is taken. */
+	c->proxy_tls = hdr->client_tls;
+	const char *tls = hdr->client_tls ? " (client TLS)" : "";
 	if (!hdr->has_addresses) {
 		/* proxy-protocol.txt 2.1 (UNKNOWN), 2.2 (LOCAL, UNSPEC): keep
 		 * the socket's endpoints. */
-		log_info(c->session_id, "PROXY v%u %s: client is %s",
+		log_info(c->session_id, "PROXY v%u %s: client is %s%s",
 			 hdr->version, hdr->local ? "LOCAL" : "without address",
-			 c->peer);
+			 c->peer, tls);
 		return 1;
 	}
 	char ip[48];
@@ -55,8 +59,8 @@ static int apply(struct conn *c, const struct proxy_header *hdr)
 	char via[sizeof(c->peer)];
 	memcpy(via, c->peer, sizeof(via));
 	conn_set_peer(c, &hdr->src, ip, loopback);
-	log_info(c->session_id, "PROXY v%u: client %s via %s", hdr->version,
-		 c->peer, via);
+	log_info(c->session_id, "PROXY v%u: client %s via %s%s", hdr->version,
+		 c->peer, via, tls);
 	return 1;
 }
 

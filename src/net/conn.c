@@ -66,6 +66,16 @@ bool conn_is_tls(const struct conn *c)
 	return c->tls;
 }
 
+bool conn_is_secure(const struct conn *c)
+{
+	return c->tls || c->proxy_tls;
+}
+
+bool conn_is_proxy_tls(const struct conn *c)
+{
+	return c->proxy_tls;
+}
+
 bool conn_is_compressed(const struct conn *c)
 {
 	return c->compressed;

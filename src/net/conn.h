@@ -122,6 +122,14 @@ void conn_pause_input(struct conn *conn, bool paused);
 int conn_starttls(struct conn *conn);
 /* True once TLS is established, or being negotiated after conn_starttls. */
 bool conn_is_tls(const struct conn *conn);
+/*
+ * True if the client's link is encrypted: TLS with us (conn_is_tls), or
+ * TLS terminated by a trusted balancer whose PROXY v2 header said so
+ * (PP2_CLIENT_SSL). What plaintext_auth and STARTTLS go by.
+ */
+bool conn_is_secure(const struct conn *conn);
+/* True if the secure link is the balancer's TLS (see conn_is_secure). */
+bool conn_is_proxy_tls(const struct conn *conn);
 /* Negotiated protocol name ("TLSv1.3"), or NULL without an established TLS
  * session. Static string owned by OpenSSL. */
 const char *conn_tls_version(const struct conn *conn);

@@ -226,6 +226,7 @@ struct conn {
 	bool redeliver;        /* call on_input for buffered input */
 	bool drained_wanted;
 	bool tls;
+	bool proxy_tls;        /* the trusted balancer's PROXY header: PP2_CLIENT_SSL */
 	bool compressed;       /* a COMPRESS layer is on the stack */
 	bool stream_pending;   /* the stack holds output (stream flush) */
 	bool loopback;

@@ -163,21 +163,75 @@ static enum proxy_parse_result parse_v1(const char *p, size_t len,
 
 /* ---- version 2 ---------------------------------------------------------- */
 
-/* 2.2.7: TLVs follow the addresses; their meaning is optional, but each
- * must fit in the announced length. */
+/* 2.2, PP2_TYPE_SSL: the TLV whose first byte says how the client reached
+ * the balancer. */
+#define PP2_TYPE_SSL 0x20
+#define PP2_CLIENT_SSL 0x01
+/* struct pp2_tlv_ssl: client (1 byte) and verify (4 bytes), then sub-TLVs */
+#define PP2_SSL_FIXED_LEN 5
+
+/*
+ * Steps over the TLV at p[*off] within p[0..len): a type byte and a 16-bit
+ * big-endian length, then that many value bytes. Returns 0 with the value
+ * in *value_r / *vlen_r and *off past it, or -1 if it does not fit.
+ */
+static int tlv_next(const uint8_t *p, size_t len, size_t *off,
+			    uint8_t *type_r, const uint8_t **value_r,
+			    size_t *vlen_r)
+{
+	size_t at = *off;
+	if (len - at < 3)
+		return -1;
+	size_t vlen = ((size_t)p[at + 1] << 8) | p[at + 2];
+	if (vlen > len - at - 3)
+		return -1;
+	*type_r = p[at];
+	*value_r = p + at + 3;
+	*vlen_r = vlen;
+	*off = at + 3 + vlen;
+	return 0;
+}
+
+/* 2.2, PP2_TYPE_SSL: the client bit field, the verify result, then
+ * sub-TLVs (version, cipher, ...) that must fit inside this TLV just as
+ * TLVs fit inside the header. Only PP2_CLIENT_SSL is used. */
+static enum proxy_parse_result v2_ssl(const uint8_t *p, size_t len,
+				      struct proxy_header *hdr,
+				      const char **error_r)
+{
+	if (len < PP2_SSL_FIXED_LEN)
+		return fail(error_r, "PROXY v2: SSL TLV too short");
+	size_t off = PP2_SSL_FIXED_LEN;
+	/* Each pass advances off by at least 3: bounded by len. */
+	while (off < len) {
+		uint8_t type;
+		const uint8_t *value;
+		size_t vlen;
+		if (tlv_next(p, len, &off, &type, &value, &vlen) < 0)
+			return fail(error_r, "PROXY v2: SSL sub-TLV past its TLV");
+	}
+	hdr->client_tls = (p[0] & PP2_CLIENT_SSL) != 0;
+	return PROXY_PARSE_DONE;
+}
+
+/* 2.2: TLVs follow the addresses; the receiver may ignore any type, but
+ * each must fit in the announced length. */
 static enum proxy_parse_result v2_tlvs(const uint8_t *p, size_t len,
 				       struct proxy_header *hdr,
 				       const char **error_r)
 {
 	size_t off = 0;
+	/* Each pass advances off by at least 3: bounded by len. */
 	while (off < len) {
-		if (len - off < 3)
-			return fail(error_r, "PROXY v2: truncated TLV");
-		size_t tlen = ((size_t)p[off + 1] << 8) | p[off + 2];
-		if (tlen > len - off - 3)
+		uint8_t type;
+		const uint8_t *value;
+		size_t vlen;
+		if (tlv_next(p, len, &off, &type, &value, &vlen) < 0)
 			return fail(error_r, "PROXY v2: TLV past the header");
-		off += 3 + tlen;
 		hdr->tlv_count++;
+		if (type == PP2_TYPE_SSL &&
+		    v2_ssl(value, vlen, hdr, error_r) == PROXY_PARSE_ERROR)
+			return PROXY_PARSE_ERROR;
 	}
 	return PROXY_PARSE_DONE;
 }

@@ -41,7 +41,13 @@ struct proxy_header {
 	bool has_addresses;
 	struct sockaddr_storage src, dst;
 	size_t length;       /* bytes the header occupies, CRLF / TLVs included */
-	unsigned tlv_count;  /* v2 TLVs walked over (their contents are unused) */
+	unsigned tlv_count;  /* v2 TLVs walked over (top level, not SSL's) */
+	/*
+	 * v2 PP2_TYPE_SSL TLV with the PP2_CLIENT_SSL bit: the client's own
+	 * connection to the balancer used TLS (HAProxy send-proxy-v2-ssl).
+	 * Always false for v1 and v2 LOCAL.
+	 */
+	bool client_tls;
 };
 
 /*
@@ -52,7 +58,8 @@ struct proxy_header {
  * after it belong to the protocol that follows. ERROR sets *error_r to a
  * static reason for the log. Never reads past len; a header that would be
  * longer than PROXY_V1_MAX_LEN (v1) or PROXY_HEADER_MAX (v2) is an error,
- * so MORE is only returned for len < PROXY_HEADER_MAX.
+ * and so is a v2 TLV (or a sub-TLV inside PP2_TYPE_SSL) whose length does
+ * not fit what contains it, or an SSL TLV shorter than its fixed part. MORE is only returned for len < PROXY_HEADER_MAX.
  */
 enum proxy_parse_result proxy_parse(const void *data, size_t len,
 				    struct proxy_header *hdr_r,

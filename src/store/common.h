@@ -59,4 +59,29 @@ void store_blob_relpath(const uint8_t sha[STORE_SHA256_LEN], struct buf *path);
 /* The admin_user of the policy, or NULL for none. */
 const char *store_policy_admin(void);
 
+/* ---- quota-check.c: `quire check` of quota_usage ---- */
+/*
+ * SQL both backends run unchanged. store_quota_check_sql lists the users
+ * whose quota_usage row (absent: 0) differs from the sum over the messages
+ * of the mailboxes they own, ordered by id, with the columns user_id,
+ * name, stored_storage, stored_messages, counted_storage,
+ * counted_messages (integers). store_quota_repair_sql rewrites exactly
+ * those users' rows from the counts. Run both where no message insert or
+ * delete can commit in between (a write lock, or quota_usage locked).
+ */
+extern const char store_quota_check_sql[];
+extern const char store_quota_repair_sql[];
+
+struct store_quota_usage_diff {
+	const char *user;
+	int64_t stored_storage, stored_messages;
+	int64_t counted_storage, counted_messages;
+};
+
+/* Appends the report line for one such user to report (NULL: nothing),
+ * marked "(repaired)" if repaired. */
+void store_quota_usage_report(struct buf *report,
+			      const struct store_quota_usage_diff *d,
+			      bool repaired);
+
 #endif

@@ -690,9 +690,11 @@ int store_notify_socket_read(int fd, int64_t *mailbox_id_r);
 
 /*
  * Verifies that every blob file exists with the recorded size, message
- * counts, and uidnext > max(uid) per mailbox; finds orphan blob files and
- * unreferenced blob rows, and leftovers in tmp/. With repair, removes orphans
- * and leftovers and fixes uidnext. Appends one line per finding to report
+ * counts, uidnext > max(uid) per mailbox, and each user's quota usage
+ * against the sizes and number of their messages; finds orphan blob files
+ * and unreferenced blob rows, and leftovers in tmp/. With repair, removes
+ * orphans and leftovers, fixes uidnext and rewrites differing quota usage
+ * from the counts. Appends one line per finding to report
  * (may be NULL) and the number of problems found to *problems_r.
  */
 int store_check(struct store *store, bool repair, struct buf *report,

@@ -8,6 +8,7 @@ import warnings
 import pytest
 
 from conftest import QUIRE, STORE, quire
+from test_search_headers import store_sql
 
 
 def run(args, **kw):
@@ -142,6 +143,53 @@ def test_check_finds_and_repairs_orphans(server):
     c.login("alice", "alice-secret")
     c.ok("SELECT INBOX")
     assert b"Subject: x" in b"".join(c.ok("FETCH 1 BODY.PEEK[]"))
+
+
+def quota_usage(server, user):
+    rows = store_sql(server, "SELECT q.storage, q.messages FROM quota_usage q"
+                     " JOIN users u ON u.id = q.user_id"
+                     " WHERE u.name = '%s'" % user)
+    return tuple(int(v) for v in rows[0]) if rows else None
+
+
+def test_check_finds_and_repairs_quota_usage(server):
+    server.quire(["deliver", "bob"], stdin=b"Subject: q\r\n\r\nquota\r\n")
+    assert server.quire(["check"]).returncode == 0
+    good = quota_usage(server, "bob")
+    assert good[0] > 0 and good[1] > 0, good
+    # drift the triggers did not make: bob's numbers off, and alice's row
+    # gone while she has messages (for a row that is absent, 0 is stored)
+    server.quire(["deliver", "alice"], stdin=b"Subject: q\r\n\r\nquota\r\n")
+    alice = quota_usage(server, "alice")
+    store_sql(server, "UPDATE quota_usage SET storage = storage + 1000,"
+              " messages = messages + 5 WHERE user_id ="
+              " (SELECT id FROM users WHERE name = 'bob')")
+    store_sql(server, "DELETE FROM quota_usage WHERE user_id ="
+              " (SELECT id FROM users WHERE name = 'alice')")
+    res = server.quire(["check"], check=False)
+    assert res.returncode == 1, res.stdout
+    out = res.stdout.decode()
+    assert ("quota usage of bob: stored %d bytes in %d messages, counted %d "
+            "bytes in %d messages\n" % ((good[0] + 1000, good[1] + 5) + good)
+            ) in out, out
+    assert ("quota usage of alice: stored 0 bytes in 0 messages, counted %d "
+            "bytes in %d messages\n" % alice) in out, out
+    assert "2 problems found\n" in out, out
+    assert quota_usage(server, "bob") == (good[0] + 1000, good[1] + 5)
+    res = server.quire(["check", "--repair"])
+    assert res.returncode == 0
+    assert b"in %d messages (repaired)\n" % good[1] in res.stdout, res.stdout
+    assert b"2 problems found and repaired" in res.stdout, res.stdout
+    assert quota_usage(server, "bob") == good
+    assert quota_usage(server, "alice") == alice
+    res = server.quire(["check"])
+    assert res.returncode == 0 and b"0 problems found" in res.stdout
+    # what quota reports agrees, and deliveries count on from there
+    res = server.quire(["quota", "get", "bob"])
+    assert b"messages %d " % good[1] in res.stdout, res.stdout
+    server.quire(["deliver", "bob"], stdin=b"Subject: r\r\n\r\nmore\r\n")
+    assert quota_usage(server, "bob")[1] == good[1] + 1
+    assert server.quire(["check"]).returncode == 0
 
 
 @pytest.mark.skipif(STORE != "postgresql",

@@ -132,6 +132,106 @@ def test_proxied_client_is_not_loopback(server_factory):
     assert b"LOGINDISABLED" not in c.greeting, c.greeting
 
 
+# HAProxy send-proxy-v2-ssl: PP2_TYPE_SSL (0x20) with client = PP2_CLIENT_SSL,
+# verify 0 and a PP2_SUBTYPE_SSL_VERSION sub-TLV.
+SSL_VERSION = b"\x21" + struct.pack("!H", 7) + b"TLSv1.3"
+
+
+def ssl_tlv(client=0x01, sub=SSL_VERSION):
+    value = bytes([client]) + b"\x00\x00\x00\x00" + sub
+    return b"\x20" + struct.pack("!H", len(value)) + value
+
+
+# plaintext_auth=never: only TLS (ours, or the balancer's) allows LOGIN
+NO_PLAIN = {"proxy_protocol": "yes", "plaintext_auth": "never"}
+
+
+def capabilities(c):
+    untagged, tagged = c.command("CAPABILITY")
+    assert tagged.startswith(b"t%d OK" % c.tag_counter), tagged
+    return b" ".join(untagged).split()
+
+
+def test_v2_client_tls_at_proxy_counts_as_tls(server_factory):
+    srv = server_factory(**NO_PLAIN)
+    c = ProxiedClient(srv.port, v2("192.0.2.40", sport=4100, dport=143,
+                                   tlvs=ssl_tlv()))
+    assert b"LOGINDISABLED" not in c.greeting, c.greeting
+    assert b"STARTTLS" not in c.greeting, c.greeting
+    caps = capabilities(c)
+    assert b"LOGINDISABLED" not in caps and b"STARTTLS" not in caps, caps
+    assert b"AUTH=PLAIN" in caps, caps
+    # STARTTLS to us would be TLS inside the balancer's TLS
+    _, tagged = c.command("STARTTLS")
+    assert tagged.startswith(b"t2 BAD"), tagged
+    _, tagged = c.command("LOGIN alice alice-secret")
+    assert tagged.startswith(b"t3 OK"), tagged
+    c.command("LOGOUT")
+    m = wait_log(srv, r"\[(\w+)\] PROXY v2: client 192\.0\.2\.40:4100 via "
+                 r"127\.0\.0\.1:\d+ \(client TLS\)")
+    wait_log(srv, r"\[%s\] login user=alice mech=LOGIN tls=proxy" %
+             m.group(1))
+    # AUTHENTICATE PLAIN too, and other TLVs around the SSL one are fine
+    alpn = b"\x01\x00\x04imap"
+    c = ProxiedClient(srv.port, v2("192.0.2.41", tlvs=alpn + ssl_tlv(
+        client=0x07, sub=b"") + alpn))
+    _, tagged = c.command("AUTHENTICATE PLAIN AGJvYgBib2Itc2VjcmV0")
+    assert tagged.startswith(b"t1 OK"), tagged
+
+
+def test_v2_without_client_tls_stays_plaintext(server_factory):
+    srv = server_factory(**NO_PLAIN)
+    headers = [
+        v2("192.0.2.42"),                                # no TLV
+        v2("192.0.2.42", tlvs=b"\x01\x00\x04imap"),      # other TLVs
+        v2("192.0.2.42", tlvs=ssl_tlv(client=0x00)),     # bit clear
+        v1("192.0.2.42"),                                # v1: no TLVs
+    ]
+    for header in headers:
+        c = ProxiedClient(srv.port, header)
+        assert b"LOGINDISABLED" in c.greeting, (header, c.greeting)
+        caps = capabilities(c)
+        assert b"STARTTLS" in caps and b"LOGINDISABLED" in caps, caps
+        _, tagged = c.command("LOGIN alice alice-secret")
+        assert tagged.startswith(b"t2 NO"), (header, tagged)
+        _, tagged = c.command("AUTHENTICATE PLAIN AGFsaWNlAGFsaWNlLXNlY3JldA==")
+        assert tagged.startswith(b"t3 NO"), (header, tagged)
+        c.command("LOGOUT")
+
+
+def test_v2_client_tls_with_our_tls_too(server_factory):
+    # The balancer re-encrypts to the implicit TLS port: still secure.
+    srv = server_factory(**NO_PLAIN)
+    c = ProxiedClient(srv.tls_port, v2("192.0.2.43", tlvs=ssl_tlv()),
+                      tls=True)
+    assert b"LOGINDISABLED" not in c.greeting, c.greeting
+    _, tagged = c.command("LOGIN alice alice-secret")
+    assert tagged.startswith(b"t1 OK"), tagged
+
+
+def test_v2_malformed_ssl_tlv_closes(server_factory):
+    srv = server_factory(**NO_PLAIN)
+    bad = [
+        b"\x20\x00\x03\x01\x00\x00",                       # no verify
+        b"\x20\x00\x0a" + b"\x01\x00\x00\x00\x00" + b"\x21\x00\x07TL",
+        b"\x20\x00\x08\x01\x00\x00\x00\x00",                # past header
+        b"\x20\x00\x08\x01\x00\x00\x00\x00\x21\x00\x07" +
+        b"\x01\x00\x04imap",                                 # sub-TLV spills
+    ]
+    for tlvs in bad:
+        sock = socket.create_connection(("127.0.0.1", srv.port), timeout=10)
+        sock.sendall(v2("192.0.2.44", tlvs=tlvs) + b"a1 LOGIN alice x\r\n")
+        assert closed_without_reply(sock), tlvs
+        sock.close()
+    wait_log(srv, r"bad PROXY header from 127\.0\.0\.1:\d+: "
+             r"PROXY v2: SSL TLV too short")
+    wait_log(srv, r"PROXY v2: SSL sub-TLV past its TLV")
+    # a good header still works afterwards
+    c = ProxiedClient(srv.port, v2("192.0.2.44", tlvs=ssl_tlv()))
+    _, tagged = c.command("LOGIN alice alice-secret")
+    assert tagged.startswith(b"t1 OK"), tagged
+
+
 def test_lockout_follows_proxied_address(server_factory):
     srv = server_factory(auth_lockout_failures=4, auth_lockout_seconds=60,
                          **PROXY)

@@ -338,6 +338,101 @@ static void test_v2_bad(void **state)
 	assert_int_equal(parse(buf, 11, &h), PROXY_PARSE_MORE);
 }
 
+/* A v2 INET header whose payload is the address block and then the given
+ * TLV bytes. */
+static size_t v2_with_tlvs(uint8_t *buf, const void *tlvs, size_t tlvs_len)
+{
+	uint8_t payload[256];
+	size_t n = inet4_block(payload, "203.0.113.9", "10.0.0.1", 40000, 143);
+	memcpy(payload + n, tlvs, tlvs_len);
+	return v2(buf, 0x21, 0x11, payload, n + tlvs_len);
+}
+
+static void test_v2_ssl_tlv(void **state)
+{
+	(void)state;
+	uint8_t buf[512];
+	struct proxy_header h;
+	/* HAProxy send-proxy-v2-ssl: PP2_TYPE_SSL, client = PP2_CLIENT_SSL,
+	 * verify 0, sub-TLVs PP2_SUBTYPE_SSL_VERSION "TLSv1.3" and
+	 * PP2_SUBTYPE_SSL_CIPHER "X"; then an ALPN TLV after it. */
+	static const uint8_t ssl[] =
+		"\x20\x00\x13" "\x01" "\x00\x00\x00\x00"
+		"\x21\x00\x07TLSv1.3" "\x23\x00\x01X"
+		"\x01\x00\x04imap";
+	size_t len = v2_with_tlvs(buf, ssl, sizeof(ssl) - 1);
+	assert_int_equal(parse(buf, len, &h), PROXY_PARSE_DONE);
+	assert_true(h.client_tls);
+	assert_int_equal(h.tlv_count, 2);
+	assert_endpoint(&h.src, "203.0.113.9", 40000);
+	assert_split_invariant(buf, len);
+	/* client bit with a client certificate, no sub-TLVs */
+	len = v2_with_tlvs(buf, "\x20\x00\x05\x07\x00\x00\x00\x00", 8);
+	assert_int_equal(parse(buf, len, &h), PROXY_PARSE_DONE);
+	assert_true(h.client_tls);
+	/* the TLV present but the client bit clear: a clear client */
+	len = v2_with_tlvs(buf, "\x20\x00\x05\x06\x00\x00\x00\x01", 8);
+	assert_int_equal(parse(buf, len, &h), PROXY_PARSE_DONE);
+	assert_false(h.client_tls);
+	/* other TLVs only, and no TLV at all */
+	len = v2_with_tlvs(buf, "\x01\x00\x04imap", 7);
+	assert_int_equal(parse(buf, len, &h), PROXY_PARSE_DONE);
+	assert_false(h.client_tls);
+	len = v2_with_tlvs(buf, "", 0);
+	assert_int_equal(parse(buf, len, &h), PROXY_PARSE_DONE);
+	assert_false(h.client_tls);
+	/* v1 never says so */
+	assert_int_equal(parse_str("PROXY TCP4 192.0.2.7 192.0.2.1 1 2\r\n",
+				   &h), PROXY_PARSE_DONE);
+	assert_false(h.client_tls);
+	/* LOCAL: a health check, its TLVs are not looked at */
+	uint8_t payload[64];
+	size_t n = inet4_block(payload, "203.0.113.9", "10.0.0.1", 1, 2);
+	memcpy(payload + n, "\x20\x00\x05\x01\x00\x00\x00\x00", 8);
+	len = v2(buf, 0x20, 0x11, payload, n + 8);
+	assert_int_equal(parse(buf, len, &h), PROXY_PARSE_DONE);
+	assert_false(h.client_tls);
+	/* PROXY with UNSPEC: no addresses, but the TLVs still count */
+	len = v2(buf, 0x21, 0x00, "\x20\x00\x05\x01\x00\x00\x00\x00", 8);
+	assert_int_equal(parse(buf, len, &h), PROXY_PARSE_DONE);
+	assert_false(h.has_addresses);
+	assert_true(h.client_tls);
+}
+
+static void test_v2_ssl_tlv_malformed(void **state)
+{
+	(void)state;
+	uint8_t buf[512];
+	struct proxy_header h;
+	struct {
+		const char *tlvs;
+		size_t len;
+		const char *why;
+	} cases[] = {
+		{ "\x20\x00\x00", 3, "empty SSL TLV" },
+		{ "\x20\x00\x01\x01", 4, "client byte only" },
+		{ "\x20\x00\x04\x01\x00\x00\x00", 7, "verify cut short" },
+		{ "\x20\x00\x06\x01\x00\x00\x00\x00", 8,
+		  "SSL TLV past the header" },
+		{ "\x20\x00\x07\x01\x00\x00\x00\x00\x21\x00", 10,
+		  "sub-TLV header cut short" },
+		{ "\x20\x00\x0a\x01\x00\x00\x00\x00\x21\x00\x03TL", 13,
+		  "sub-TLV past its SSL TLV" },
+		{ "\x20\x00\x0a\x01\x00\x00\x00\x00\x21\xff\xffTL", 13,
+		  "sub-TLV length 65535" },
+		/* the sub-TLV fits the header but not the SSL TLV: an ALPN
+		 * TLV follows that it would swallow */
+		{ "\x20\x00\x08\x01\x00\x00\x00\x00\x21\x00\x07"
+		  "\x01\x00\x04imap", 18, "sub-TLV across the next TLV" },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		size_t len = v2_with_tlvs(buf, cases[i].tlvs, cases[i].len);
+		if (parse(buf, len, &h) != PROXY_PARSE_ERROR)
+			fail_msg("accepted: %s", cases[i].why);
+		assert_error_monotonic(buf, len);
+	}
+}
+
 static void test_v2_size_limit(void **state)
 {
 	(void)state;
@@ -652,6 +747,8 @@ int main(void)
 		cmocka_unit_test(test_v1_length_limit),
 		cmocka_unit_test(test_v2_inet),
 		cmocka_unit_test(test_v2_inet6_with_tlvs),
+		cmocka_unit_test(test_v2_ssl_tlv),
+		cmocka_unit_test(test_v2_ssl_tlv_malformed),
 		cmocka_unit_test(test_v2_local_unspec_unix_dgram),
 		cmocka_unit_test(test_v2_bad),
 		cmocka_unit_test(test_v2_size_limit),

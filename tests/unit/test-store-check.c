@@ -121,6 +121,87 @@ static void test_missing_blob_and_counters(void **state)
 	assert_int_equal(problems, 1); /* the lost file cannot be repaired */
 }
 
+static void quota_sql(struct store_fixture *f, const char *sql)
+{
+	char db[256];
+	sqlite3 *h;
+
+	snprintf(db, sizeof(db), "%s/quire.db", f->dir);
+	assert_int_equal(sqlite3_open(db, &h), SQLITE_OK);
+	sqlite3_busy_timeout(h, 5000);
+	assert_int_equal(sqlite3_exec(h, sql, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(h);
+}
+
+static void assert_usage(struct store_fixture *f, const char *user,
+			 uint64_t storage, uint64_t messages)
+{
+	struct store_quota q;
+	assert_int_equal(store_quota_get(f->store, user, &q, NULL), STORE_OK);
+	assert_int_equal(q.storage_used, storage);
+	assert_int_equal(q.messages_used, messages);
+	store_quota_free(&q);
+}
+
+static void test_quota_usage(void **state)
+{
+	struct store_fixture *f = *state;
+	struct buf report = BUF_INIT;
+	unsigned problems;
+	int64_t bob;
+
+	testutil_append(f, testutil_mailbox(f, "INBOX"), "hello", 0);
+	testutil_append(f, testutil_mailbox(f, "Sent"), "12345678", 0);
+	assert_int_equal(store_user_add(f->store, "bob", "$6$x$hash", NULL,
+					&bob, NULL), STORE_OK);
+	assert_int_equal(store_user_add(f->store, "carol", "$6$x$hash", NULL,
+					NULL, NULL), STORE_OK);
+	assert_usage(f, "alice", 13, 2);
+	assert_int_equal(store_check(f->store, false, NULL, &problems, NULL),
+			 STORE_OK);
+	assert_int_equal(problems, 0);
+	/* drift behind the triggers' back: alice's numbers wrong, bob given
+	 * usage he does not have, and carol fine without a row at all */
+	quota_sql(f, "UPDATE quota_usage SET storage = 99, messages = 7"
+		  " WHERE user_id = (SELECT id FROM users WHERE name = 'alice');"
+		  "INSERT OR REPLACE INTO quota_usage (user_id, storage, messages)"
+		  " SELECT id, 0, 3 FROM users WHERE name = 'bob';"
+		  "DELETE FROM quota_usage WHERE user_id ="
+		  " (SELECT id FROM users WHERE name = 'carol');");
+	assert_int_equal(store_check(f->store, false, &report, &problems, NULL),
+			 STORE_OK);
+	assert_int_equal(problems, 2);
+	assert_non_null(strstr(buf_cstr(&report), "quota usage of alice: stored "
+			       "99 bytes in 7 messages, counted 13 bytes in 2 "
+			       "messages\n"));
+	assert_non_null(strstr(buf_cstr(&report), "quota usage of bob: stored "
+			       "0 bytes in 3 messages, counted 0 bytes in 0 "
+			       "messages\n"));
+	assert_null(strstr(buf_cstr(&report), "carol"));
+	assert_usage(f, "alice", 99, 7); /* report only */
+	buf_reset(&report);
+	assert_int_equal(store_check(f->store, true, &report, &problems, NULL),
+			 STORE_OK);
+	assert_int_equal(problems, 2);
+	assert_non_null(strstr(buf_cstr(&report), "counted 13 bytes in 2 "
+			       "messages (repaired)\n"));
+	assert_usage(f, "alice", 13, 2);
+	assert_usage(f, "bob", 0, 0);
+	/* a lost row with messages behind it comes back */
+	quota_sql(f, "DELETE FROM quota_usage");
+	assert_int_equal(store_check(f->store, true, NULL, &problems, NULL),
+			 STORE_OK);
+	assert_int_equal(problems, 1);
+	assert_usage(f, "alice", 13, 2);
+	assert_int_equal(store_check(f->store, false, NULL, &problems, NULL),
+			 STORE_OK);
+	assert_int_equal(problems, 0);
+	/* and the triggers carry on from the repaired numbers */
+	testutil_append(f, testutil_mailbox(f, "INBOX"), "x", 0);
+	assert_usage(f, "alice", 14, 3);
+	buf_free(&report);
+}
+
 static void test_failed_append_leaves_orphan(void **state)
 {
 	struct store_fixture *f = *state;
@@ -175,6 +256,7 @@ int main(void)
 		T(test_clean_store),
 		T(test_orphan_blob),
 		T(test_missing_blob_and_counters),
+		T(test_quota_usage),
 		T(test_failed_append_leaves_orphan),
 		T(test_open_errors),
 	};

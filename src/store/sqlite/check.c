@@ -1,6 +1,6 @@
 /*
  * store/sqlite: `quire check`: blobs against their rows, mailbox counters
- * against their messages, leftovers of crashed writers.
+ * and quota usage against their messages, leftovers of crashed writers.
  *
  * The long scans (every blob file, every blob row) run without the write
  * lock, so a check on a live server does not stall delivery; what they
@@ -287,6 +287,37 @@ static int check_mailboxes(struct check *c)
 	return ret;
 }
 
+/* Under the write lock, so no delivery commits between the count and the
+ * rewrite. */
+static int check_quota_usage(struct check *c)
+{
+	sqlite3_stmt *q = store_stmt(c->s, store_quota_check_sql);
+	int rc;
+	unsigned differ = 0;
+
+	if (q == NULL)
+		return STORE_ESERVERBUG;
+	while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
+		struct store_quota_usage_diff d = {
+			(const char *)sqlite3_column_text(q, 1),
+			sqlite3_column_int64(q, 2), sqlite3_column_int64(q, 3),
+			sqlite3_column_int64(q, 4), sqlite3_column_int64(q, 5),
+		};
+		c->problems++;
+		differ++;
+		store_quota_usage_report(c->report, &d, c->repair);
+	}
+	sqlite3_reset(q);
+	if (rc != SQLITE_DONE)
+		return store_fail_db(c->s, "check quota usage");
+	if (!c->repair || differ == 0)
+		return STORE_OK;
+	sqlite3_stmt *fix = store_stmt(c->s, store_quota_repair_sql);
+	if (fix == NULL)
+		return STORE_ESERVERBUG;
+	return store_exec_stmt(c->s, fix, "repair quota usage");
+}
+
 static void report_counts(struct check *c)
 {
 	sqlite3_stmt *q = store_stmt(c->s, "SELECT (SELECT count(*) FROM users),"
@@ -328,6 +359,8 @@ static int check_locked(struct check *c)
 		check_tmp(c);
 		ret = check_mailboxes(c);
 	}
+	if (ret == STORE_OK)
+		ret = check_quota_usage(c);
 	if (ret == STORE_OK)
 		report_counts(c);
 	return ret;
