@@ -75,19 +75,6 @@ static void fetch_ctx_free(void *ptr)
 	free(ctx);
 }
 
-static bool seq_in(const uint32_t *seqs, size_t count, uint32_t seq)
-{
-	size_t lo = 0, hi = count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (seqs[mid] < seq)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < count && seqs[lo] == seq;
-}
-
 /* Sets \Seen on the unseen messages a non-PEEK body fetch touches, before
  * any response, so the FLAGS sent are the new ones. */
 static int fetch_set_seen(struct command *cmd, struct fetch_ctx *ctx)
@@ -406,7 +393,7 @@ static void fetch_end_message(struct command *cmd, struct fetch_ctx *ctx)
 	bool has[FETCH_PREVIEW + 1] = { false };
 	for (size_t i = 0; i < ctx->items.count; i++)
 		has[ctx->items.items[i].kind] = true;
-	if (seq_in(ctx->seen_set, ctx->seen_count, seq)) {
+	if (sorted_u32_contains(ctx->seen_set, ctx->seen_count, seq)) {
 		/* The \Seen this FETCH set is reported with the message; a
 		 * CONDSTORE client also gets UID and the new MODSEQ (RFC 7162
 		 * 3.2.4), as for any flag change. */

@@ -24,6 +24,7 @@
 #include "imap/objectid.h"
 #include "imap/search-fold.h"
 #include "imap/search-text.h"
+#include "imap/seqset.h"
 #include "imap/searchres.h"
 #include "imap/session.h"
 #include "imap/view.h"
@@ -173,19 +174,6 @@ static bool header_need(struct eval_ctx *ctx)
 	return true;
 }
 
-static bool uid_in(const uint32_t *uids, size_t count, uint32_t uid)
-{
-	size_t lo = 0, hi = count;
-	while (lo < hi) {
-		size_t mid = lo + (hi - lo) / 2;
-		if (uids[mid] < uid)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return lo < count && uids[lo] == uid;
-}
-
 static bool blob_in(const int64_t *ids, size_t count, int64_t id)
 {
 	size_t lo = 0, hi = count;
@@ -206,7 +194,7 @@ static bool blob_in(const int64_t *ids, size_t count, int64_t id)
 static bool header_candidate(const struct eval_ctx *ctx,
 			     const struct search_node *node)
 {
-	return uid_in(node->candidates, node->candidate_count, ctx->uid) ||
+	return sorted_u32_contains(node->candidates, node->candidate_count, ctx->uid) ||
 	       (ctx->record != NULL &&
 		blob_in(ctx->unindexed, ctx->unindexed_count, ctx->record->blob_id));
 }
@@ -372,7 +360,7 @@ static bool need_text(struct eval_ctx *ctx)
 static bool match_text(struct eval_ctx *ctx, const struct search_node *node)
 {
 	if (node->has_candidates &&
-	    !uid_in(node->candidates, node->candidate_count, ctx->uid))
+	    !sorted_u32_contains(node->candidates, node->candidate_count, ctx->uid))
 		return false;
 	if (!need_text(ctx))
 		return false;

@@ -264,3 +264,16 @@ void seqset_format_array(struct buf *out, const uint32_t *nums, size_t count)
 		i = j + 1;
 	}
 }
+
+bool sorted_u32_contains(const uint32_t *a, size_t count, uint32_t n)
+{
+	size_t lo = 0, hi = count;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (a[mid] < n)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < count && a[lo] == n;
+}

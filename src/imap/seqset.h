@@ -127,4 +127,7 @@ void seqset_format(struct buf *out, const struct seqset *set);
 void seqset_format_array(struct buf *out, const uint32_t *nums,
 			 size_t count);
 
+/* Whether n is in the ascending array a[0..count) (binary search). */
+bool sorted_u32_contains(const uint32_t *a, size_t count, uint32_t n);
+
 #endif
